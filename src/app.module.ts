@@ -1,0 +1,33 @@
+import { Module } from '@nestjs/common';
+import { ConfigModule, ConfigType } from '@nestjs/config';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuthModule } from './auth/auth.module';
+import { createValidationPipe } from './common/validation.pipe';
+import { ProblemDetailsFilter } from './common/problem-details.filter';
+import { configNamespaces, databaseConfig } from './config';
+import { dataSourceOptions, ensureDatabaseFolder } from './database/data-source-options';
+import { TokensModule } from './tokens/tokens.module';
+import { UsersModule } from './users/users.module';
+
+@Module({
+  imports: [
+    // The environment is the only source (twelve-factor): no .env file is read.
+    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: configNamespaces }),
+    TypeOrmModule.forRootAsync({
+      inject: [databaseConfig.KEY],
+      useFactory: (database: ConfigType<typeof databaseConfig>) => {
+        ensureDatabaseFolder(database);
+        return { ...dataSourceOptions(database), migrationsRun: true };
+      },
+    }),
+    UsersModule,
+    TokensModule,
+    AuthModule,
+  ],
+  providers: [
+    { provide: APP_PIPE, useFactory: createValidationPipe },
+    { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+  ],
+})
+export class AppModule {}

@@ -1,0 +1,42 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
+
+export const GRANT_TYPES = ['password'] as const;
+
+/** RFC 6749 token request; accepted as form-urlencoded or JSON, every field a string. */
+export class TokenRequestDto {
+  @ApiPropertyOptional({ enum: GRANT_TYPES, default: 'password' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  grant_type?: string;
+
+  @ApiPropertyOptional({ example: 'ada.lovelace' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(256)
+  username?: string;
+
+  @ApiPropertyOptional({ example: 'correct horse battery staple' })
+  @IsOptional()
+  @IsString()
+  password?: string;
+
+  @ApiPropertyOptional({ description: 'Space-separated scopes; default: all the grant allows' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1024)
+  scope?: string;
+
+  @ApiPropertyOptional({ description: 'Client authentication in the body (RFC 6749 section 2.3.1)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(256)
+  client_id?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(1024)
+  client_secret?: string;
+}

@@ -1,0 +1,23 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+export class TokenResponseDto {
+  @ApiProperty({ description: 'A JWT (RFC 9068) to send as `Authorization: Bearer`' })
+  access_token: string;
+
+  @ApiProperty({ example: 'bearer' })
+  token_type: 'bearer';
+
+  @ApiProperty({ example: 900, description: 'Seconds until the access token expires' })
+  expires_in: number;
+
+  @ApiProperty({ example: 'profile' })
+  scope: string;
+}
+
+export class OAuthErrorDto {
+  @ApiProperty({ example: 'invalid_grant' })
+  error: string;
+
+  @ApiProperty({ example: 'Incorrect username or password' })
+  error_description: string;
+}

@@ -1,0 +1,42 @@
+import { ExecutionContext, HttpException, Injectable, UnauthorizedException } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AuthGuard } from '@nestjs/passport';
+import type { FastifyRequest } from 'fastify';
+import { InvalidAccessTokenException } from '../../common/invalid-access-token.exception';
+import { IS_PUBLIC_KEY } from '../decorators/public.decorator';
+import { AuthenticatedUser } from '../authenticated-user';
+
+/** Registered as APP_GUARD: every route needs a valid bearer token unless marked @Public(). */
+@Injectable()
+export class JwtAuthGuard extends AuthGuard('jwt') {
+  constructor(private readonly reflector: Reflector) {
+    super();
+  }
+
+  override canActivate(context: ExecutionContext) {
+    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    return isPublic ? true : super.canActivate(context);
+  }
+
+  override handleRequest<TUser = AuthenticatedUser>(
+    error: unknown,
+    user: TUser | false,
+    _info: unknown,
+    context: ExecutionContext,
+  ): TUser {
+    // Errors the strategy chose deliberately (403 for a disabled account) pass through as they are.
+    if (error instanceof HttpException) {
+      throw error;
+    }
+    if (error || !user) {
+      const request = context.switchToHttp().getRequest<FastifyRequest>();
+      throw request.headers.authorization
+        ? new InvalidAccessTokenException()
+        : new UnauthorizedException('A bearer access token is required');
+    }
+    return user;
+  }
+}

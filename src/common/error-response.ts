@@ -1,0 +1,135 @@
+import { HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import { InvalidAccessTokenException } from './invalid-access-token.exception';
+import './oauth-endpoint.decorator';
+import { OAuthErrorCode, OAuthException } from './oauth.exception';
+import { FieldError, RequestValidationException } from './request-validation.exception';
+
+export const REALM = 'portcullis';
+
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  errors?: FieldError[];
+}
+
+export interface OAuthErrorBody {
+  error: OAuthErrorCode;
+  error_description: string;
+}
+
+export interface ErrorResponse {
+  status: number;
+  contentType: string;
+  headers: Record<string, string>;
+  body: ProblemDetails | OAuthErrorBody;
+}
+
+/** Fastify's own errors (body parsing, size limits) carry a status code and an FST_ code. */
+interface FastifyLikeError {
+  statusCode: number;
+  code?: string;
+}
+
+function isFastifyError(exception: unknown): exception is FastifyLikeError {
+  return (
+    exception instanceof Error &&
+    typeof (exception as Partial<FastifyLikeError>).statusCode === 'number'
+  );
+}
+
+// Fastify's parse errors quote the body (a password, say), so only these fixed texts are shown.
+const FASTIFY_DETAILS: Record<number, string> = {
+  400: 'The request body could not be parsed',
+  413: 'The request body is larger than the 64 KiB limit',
+  415: 'The request body has an unsupported content type',
+};
+
+const logger = new Logger('ErrorResponse');
+
+function httpExceptionDetail(exception: HttpException): string {
+  const response = exception.getResponse();
+  if (typeof response === 'string') {
+    return response;
+  }
+  const message = (response as { message?: unknown }).message;
+  if (Array.isArray(message)) {
+    return message.join('; ');
+  }
+  return typeof message === 'string' ? message : exception.message;
+}
+
+function statusAndDetail(exception: unknown): { status: number; detail: string } {
+  if (exception instanceof HttpException) {
+    return { status: exception.getStatus(), detail: httpExceptionDetail(exception) };
+  }
+  if (isFastifyError(exception) && exception.statusCode >= 400 && exception.statusCode < 500) {
+    const status = exception.statusCode;
+    return { status, detail: FASTIFY_DETAILS[status] ?? STATUS_CODES[status] ?? 'Bad request' };
+  }
+  logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : exception);
+  return { status: HttpStatus.INTERNAL_SERVER_ERROR, detail: 'An unexpected error occurred' };
+}
+
+function oauthErrorCode(status: number): OAuthErrorCode {
+  if (status === 401) {
+    return 'invalid_client';
+  }
+  if (status === 403) {
+    return 'access_denied';
+  }
+  if (status === 503) {
+    return 'temporarily_unavailable';
+  }
+  return status >= 500 ? 'server_error' : 'invalid_request';
+}
+
+function isOAuthRoute(request: FastifyRequest): boolean {
+  return request.routeOptions?.config?.oauthErrors === true;
+}
+
+/**
+ * The one place an exception becomes an HTTP answer: RFC 6749 bodies on the OAuth endpoints and
+ * RFC 9457 problem details everywhere else. Used by the global filter and by Fastify's error
+ * handler (errors raised before Nest routing, such as an unparsable or oversized body).
+ */
+export function toErrorResponse(exception: unknown, request: FastifyRequest): ErrorResponse {
+  const { status, detail } = statusAndDetail(exception);
+  const headers: Record<string, string> = {};
+
+  if (isOAuthRoute(request)) {
+    const error = exception instanceof OAuthException ? exception.error : oauthErrorCode(status);
+    headers['Cache-Control'] = 'no-store';
+    headers['Pragma'] = 'no-cache';
+    if (status === 401) {
+      headers['WWW-Authenticate'] =
+        error === 'invalid_client' ? `Basic realm="${REALM}"` : `Bearer realm="${REALM}"`;
+    }
+    return {
+      status,
+      contentType: 'application/json; charset=utf-8',
+      headers,
+      body: { error, error_description: detail },
+    };
+  }
+
+  if (status === 401) {
+    headers['WWW-Authenticate'] =
+      exception instanceof InvalidAccessTokenException
+        ? `Bearer realm="${REALM}", error="invalid_token", error_description="${detail}"`
+        : `Bearer realm="${REALM}"`;
+  }
+  const body: ProblemDetails = {
+    type: 'about:blank',
+    title: STATUS_CODES[status] ?? 'Error',
+    status,
+    detail,
+  };
+  if (exception instanceof RequestValidationException) {
+    body.errors = exception.fieldErrors;
+  }
+  return { status, contentType: 'application/problem+json; charset=utf-8', headers, body };
+}

@@ -1,0 +1,24 @@
+import { HttpException, HttpStatus } from '@nestjs/common';
+
+/** RFC 6749 section 5.2 error codes, plus RFC 6750's for protected resources. */
+export type OAuthErrorCode =
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'invalid_grant'
+  | 'unauthorized_client'
+  | 'unsupported_grant_type'
+  | 'invalid_scope'
+  | 'access_denied'
+  | 'server_error'
+  | 'temporarily_unavailable';
+
+/** An error of the OAuth endpoints: answered as `{ error, error_description }`, not problem+json. */
+export class OAuthException extends HttpException {
+  constructor(
+    readonly error: OAuthErrorCode,
+    readonly description: string,
+    status: HttpStatus = HttpStatus.BAD_REQUEST,
+  ) {
+    super(description, status);
+  }
+}

@@ -1,0 +1,26 @@
+import { BadRequestException } from '@nestjs/common';
+import { ValidationError } from 'class-validator';
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/** A 400 that knows which fields were wrong, so problem+json can list them in `errors`. */
+export class RequestValidationException extends BadRequestException {
+  constructor(readonly fieldErrors: FieldError[]) {
+    super(fieldErrors.map((error) => `${error.field}: ${error.message}`).join('; '));
+  }
+}
+
+function flatten(errors: ValidationError[], parent = ''): FieldError[] {
+  return errors.flatMap((error) => {
+    const field = parent ? `${parent}.${error.property}` : error.property;
+    const own = Object.values(error.constraints ?? {}).map((message) => ({ field, message }));
+    return own.concat(flatten(error.children ?? [], field));
+  });
+}
+
+export function toRequestValidationException(errors: ValidationError[]): RequestValidationException {
+  return new RequestValidationException(flatten(errors));
+}

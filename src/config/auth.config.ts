@@ -1,0 +1,18 @@
+import { registerAs } from '@nestjs/config';
+import { validateEnvironment } from './environment';
+
+export const authConfig = registerAs('auth', () => {
+  const env = validateEnvironment(process.env);
+  return {
+    jwtAlg: env.JWT_ALG,
+    jwtSecret: env.JWT_SECRET,
+    accessTokenTtl: env.ACCESS_TOKEN_TTL,
+    refreshTokenTtl: env.REFRESH_TOKEN_TTL,
+    registrationEnabled: env.REGISTRATION_ENABLED,
+    bootstrapAdmin:
+      env.BOOTSTRAP_ADMIN_USERNAME !== undefined && env.BOOTSTRAP_ADMIN_PASSWORD !== undefined
+        ? { username: env.BOOTSTRAP_ADMIN_USERNAME, password: env.BOOTSTRAP_ADMIN_PASSWORD }
+        : undefined,
+  };
+});
+export type AuthConfig = ReturnType<typeof authConfig>;

@@ -1,0 +1,196 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+  ValidationError,
+} from 'class-validator';
+
+export const JWT_ALGORITHMS = ['RS256', 'ES256', 'HS256'] as const;
+export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
+
+export const ARGON2_FLOOR = { memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
+
+/** Thrown when the environment cannot be used; its message is the single line printed at boot. */
+export class InvalidConfigurationError extends Error {
+  override name = 'InvalidConfigurationError';
+}
+
+const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/** `900`, `900s`, `15m`, `12h`, `30d` -> seconds; anything else is left as is for the validator to reject. */
+function toSeconds({ value }: { value: unknown }): unknown {
+  if (typeof value !== 'string') {
+    return value;
+  }
+  const match = /^(\d+)\s*([smhd]?)$/.exec(value.trim());
+  return match ? Number(match[1]) * DURATION_UNITS[match[2] || 's'] : value;
+}
+
+function toInteger({ value }: { value: unknown }): unknown {
+  return typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value;
+}
+
+function toBoolean({ value }: { value: unknown }): unknown {
+  if (typeof value !== 'string') {
+    return value;
+  }
+  const normalised = value.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(normalised)) {
+    return true;
+  }
+  if (['false', '0', 'no', 'off'].includes(normalised)) {
+    return false;
+  }
+  return value;
+}
+
+/**
+ * Every environment variable the service reads, with its default. Nothing outside src/config reads
+ * process.env: the namespaces built from this class are the only way in.
+ */
+export class Environment {
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 3000;
+
+  @IsString()
+  @MinLength(1)
+  HOST = '127.0.0.1';
+
+  @Matches(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, {
+    message: 'must be sqlite:PATH or postgres://USER@HOST:PORT/DATABASE',
+  })
+  DATABASE_URL = 'sqlite:./data/portcullis.sqlite';
+
+  @IsOptional()
+  @Matches(/^rediss?:\/\/.+/, { message: 'must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string;
+
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s/]+(\/\S*)?$/, { message: 'must be an http(s) URL' })
+  ISSUER?: string;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  AUDIENCE?: string;
+
+  @IsIn(JWT_ALGORITHMS, {
+    message: `must be one of ${JWT_ALGORITHMS.join(', ')} (EdDSA is not available yet)`,
+  })
+  JWT_ALG: JwtAlgorithm = 'RS256';
+
+  @IsOptional()
+  @IsString()
+  JWT_SECRET?: string;
+
+  @Transform(toSeconds)
+  @IsInt({ message: 'must be a duration such as 900, 900s, 15m, 12h or 30d' })
+  @Min(30)
+  @Max(86400)
+  ACCESS_TOKEN_TTL = 900;
+
+  @Transform(toSeconds)
+  @IsInt({ message: 'must be a duration such as 3600, 12h or 30d' })
+  @Min(60)
+  REFRESH_TOKEN_TTL = 30 * 86400;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  BOOTSTRAP_ADMIN_USERNAME?: string;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  BOOTSTRAP_ADMIN_PASSWORD?: string;
+
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'must be true or false' })
+  REGISTRATION_ENABLED = true;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(8, { message: 'must be at least 8 (NIST SP 800-63B)' })
+  @Max(128)
+  PASSWORD_MIN_LENGTH = 15;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(ARGON2_FLOOR.memoryCost, { message: `must be at least ${ARGON2_FLOOR.memoryCost} KiB (OWASP)` })
+  @Max(4 * 1024 * 1024)
+  ARGON2_MEMORY_KIB: number = ARGON2_FLOOR.memoryCost;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(ARGON2_FLOOR.timeCost, { message: `must be at least ${ARGON2_FLOOR.timeCost} (OWASP)` })
+  @Max(100)
+  ARGON2_TIME_COST: number = ARGON2_FLOOR.timeCost;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(ARGON2_FLOOR.parallelism)
+  @Max(16)
+  ARGON2_PARALLELISM: number = ARGON2_FLOOR.parallelism;
+}
+
+function firstMessage(error: ValidationError): string {
+  const constraint = Object.values(error.constraints ?? {})[0] ?? 'is invalid';
+  // class-validator prefixes most messages with the property name; keep one copy of it.
+  return constraint.startsWith(`${error.property} `)
+    ? constraint
+    : `${error.property} ${constraint}`;
+}
+
+function crossFieldProblem(env: Environment): string | undefined {
+  const secretBytes = Buffer.byteLength(env.JWT_SECRET ?? '', 'utf8');
+  if (env.JWT_ALG === 'HS256' && secretBytes < 32) {
+    return 'JWT_SECRET must be set to at least 32 bytes when JWT_ALG=HS256';
+  }
+  if (env.JWT_ALG !== 'HS256' && env.JWT_SECRET !== undefined) {
+    return `JWT_SECRET is only used with JWT_ALG=HS256; unset it or set JWT_ALG=HS256 (JWT_ALG is ${env.JWT_ALG})`;
+  }
+  if ((env.BOOTSTRAP_ADMIN_USERNAME === undefined) !== (env.BOOTSTRAP_ADMIN_PASSWORD === undefined)) {
+    return 'BOOTSTRAP_ADMIN_USERNAME and BOOTSTRAP_ADMIN_PASSWORD must be set together';
+  }
+  if (env.NODE_ENV === 'production') {
+    if (env.JWT_SECRET !== undefined && new Set(env.JWT_SECRET).size < 16) {
+      return 'JWT_SECRET looks like a placeholder (fewer than 16 distinct characters); NODE_ENV=production refuses it';
+    }
+    if (env.ISSUER !== undefined && !env.ISSUER.startsWith('https://')) {
+      return 'ISSUER must be an https:// URL when NODE_ENV=production';
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Validates the raw environment once per boot. Empty strings count as unset so that `FOO=` in an
+ * env file falls back to the default instead of failing on an empty value.
+ */
+export function validateEnvironment(raw: Record<string, unknown>): Environment {
+  const present = Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== ''));
+  const env = plainToInstance(Environment, present, { exposeDefaultValues: true });
+  const [error] = validateSync(env, { stopAtFirstError: true });
+  if (error) {
+    throw new InvalidConfigurationError(`Invalid configuration: ${firstMessage(error)}`);
+  }
+  const problem = crossFieldProblem(env);
+  if (problem) {
+    throw new InvalidConfigurationError(`Invalid configuration: ${problem}`);
+  }
+  return env;
+}

@@ -1,0 +1,39 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DataSourceOptions } from 'typeorm';
+import { DatabaseConfig } from '../config/database.config';
+import { SigningKey } from '../tokens/entities/signing-key.entity';
+import { User } from '../users/entities/user.entity';
+import { InitialSchema1732233600000 } from './migrations/1732233600000-initial-schema';
+
+export const entities = [User, SigningKey];
+export const migrations = [InitialSchema1732233600000];
+
+/** One description of the database for the app, the tests and the TypeORM CLI (ormconfig.ts). */
+export function dataSourceOptions(config: DatabaseConfig): DataSourceOptions {
+  const common = {
+    entities,
+    migrations,
+    synchronize: false,
+    // `findOneBy({ id: undefined })` would otherwise match the first row: a login-bypass class.
+    invalidWhereValuesBehavior: { null: 'throw', undefined: 'throw' },
+  } as const;
+  if (config.type === 'sqlite') {
+    return { type: 'sqlite', database: config.path, ...common };
+  }
+  return {
+    type: 'postgres',
+    url: config.url,
+    schema: config.schema,
+    // Raw SQL in migrations and queries must land in the same schema as the entity tables.
+    extra: config.schema ? { options: `-c search_path=${config.schema}` } : undefined,
+    ...common,
+  };
+}
+
+/** SQLite creates the file but not its folder; the default `./data/` must exist on first start. */
+export function ensureDatabaseFolder(config: DatabaseConfig): void {
+  if (config.type === 'sqlite' && config.path !== ':memory:') {
+    mkdirSync(dirname(config.path), { recursive: true });
+  }
+}

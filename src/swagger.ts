@@ -1,0 +1,33 @@
+import { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { USER_SCOPES } from './auth/auth.service';
+import { OAUTH2_SCHEME } from './common/api-bearer-access.decorator';
+
+/** Swagger UI at /docs and the OpenAPI document at /docs-json. */
+export function setupSwagger(app: INestApplication): void {
+  const config = new DocumentBuilder()
+    .setTitle('Portcullis')
+    .setDescription(
+      'Authentication and token service. Press Authorize, log in with a username and password ' +
+        '(leave client_id and client_secret empty), then try any route.',
+    )
+    .setVersion('1')
+    .addOAuth2(
+      {
+        type: 'oauth2',
+        flows: {
+          password: {
+            tokenUrl: '/auth/token',
+            scopes: Object.fromEntries(USER_SCOPES.map((scope) => [scope, `${scope} access`])),
+          },
+        },
+      },
+      OAUTH2_SCHEME,
+    )
+    .build();
+  const document = SwaggerModule.createDocument(app, config);
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'docs-json',
+    swaggerOptions: { persistAuthorization: false },
+  });
+}

@@ -1,0 +1,7 @@
+import { RegisterUserDto } from './register-user.dto';
+import { RolesField } from './user-fields';
+
+export class CreateUserDto extends RegisterUserDto {
+  @RolesField()
+  roles?: string[];
+}

@@ -1,0 +1,68 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsEmail,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  ValidateIf,
+} from 'class-validator';
+
+export const USERNAME_PATTERN = /^[A-Za-z0-9._-]{3,64}$/;
+export const ROLE_PATTERN = /^[a-z][a-z0-9_-]{0,31}$/;
+
+/** Shared field rules, so registration, admin creation and updates validate alike. */
+export const UsernameField = () =>
+  applyDecorators(
+    ApiProperty({ example: 'ada.lovelace', pattern: USERNAME_PATTERN.source }),
+    IsString(),
+    Matches(USERNAME_PATTERN, {
+      message: 'username must be 3 to 64 letters, digits, dots, underscores or hyphens',
+    }),
+  );
+
+export const NewPasswordField = () =>
+  applyDecorators(
+    ApiProperty({
+      example: 'correct horse battery staple',
+      minLength: 8,
+      maxLength: 128,
+      description:
+        'At least PASSWORD_MIN_LENGTH (default 15) and at most 128 characters, not a common password',
+    }),
+    IsString(),
+  );
+
+export const EmailField = () =>
+  applyDecorators(
+    ApiPropertyOptional({ example: 'ada@example.com', maxLength: 254 }),
+    IsOptional(),
+    IsString(),
+    MaxLength(254),
+    IsEmail(),
+    Transform(({ value }: { value: unknown }) =>
+      typeof value === 'string' ? value.trim().toLowerCase() : value,
+    ),
+  );
+
+export const FullNameField = () =>
+  applyDecorators(
+    ApiPropertyOptional({ example: 'Ada Lovelace', maxLength: 200 }),
+    IsOptional(),
+    IsString(),
+    MaxLength(200),
+  );
+
+export const RolesField = () =>
+  applyDecorators(
+    ApiPropertyOptional({ type: [String], example: ['user', 'admin'] }),
+    // Not IsOptional: that would let `null` through to a NOT NULL column.
+    ValidateIf((_object: object, value: unknown) => value !== undefined),
+    IsArray(),
+    ArrayMaxSize(20),
+    Matches(ROLE_PATTERN, { each: true, message: 'each role must match ' + ROLE_PATTERN.source }),
+  );

@@ -1,0 +1,50 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { User } from '../entities/user.entity';
+
+export class UserResponse {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ example: 'ada.lovelace' })
+  username: string;
+
+  @ApiProperty({ type: String, nullable: true, example: 'ada@example.com' })
+  email: string | null;
+
+  @ApiProperty({ type: String, nullable: true, example: 'Ada Lovelace' })
+  fullName: string | null;
+
+  @ApiProperty({ type: [String], example: ['user'] })
+  roles: string[];
+
+  @ApiProperty()
+  disabled: boolean;
+
+  @ApiProperty({ format: 'date-time' })
+  createdAt: string;
+
+  @ApiProperty({ format: 'date-time' })
+  updatedAt: string;
+}
+
+export class UserListResponse {
+  @ApiProperty({ type: [UserResponse] })
+  items: UserResponse[];
+
+  @ApiProperty({ description: 'Number of users matching the query, ignoring limit and offset' })
+  total: number;
+}
+
+/** The only way a user leaves the service: an explicit allow-list, never the entity itself. */
+export function toUserResponse(user: User): UserResponse {
+  return {
+    id: user.id,
+    username: user.username,
+    email: user.email,
+    fullName: user.fullName,
+    roles: user.roles,
+    disabled: user.disabled,
+    createdAt: user.createdAt.toISOString(),
+    updatedAt: user.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { PasswordsModule } from '../passwords/passwords.module';
+import { BootstrapAdminService } from './bootstrap-admin.service';
+import { User } from './entities/user.entity';
+import { MeController } from './me.controller';
+import { UsersController } from './users.controller';
+import { UsersService } from './users.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([User]), PasswordsModule],
+  controllers: [MeController, UsersController],
+  providers: [UsersService, BootstrapAdminService],
+  exports: [UsersService],
+})
+export class UsersModule {}

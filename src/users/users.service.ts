@@ -1,0 +1,176 @@
+import {
+  ConflictException,
+  Injectable,
+  NotFoundException,
+  UnauthorizedException,
+} from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { QueryFailedError, Repository } from 'typeorm';
+import { PasswordHasher } from '../passwords/password-hasher.service';
+import { PasswordPolicy } from '../passwords/password-policy.service';
+import { CreateUserDto } from './dto/create-user.dto';
+import { ListUsersQuery } from './dto/list-users.query';
+import { UpdateUserDto } from './dto/update-user.dto';
+import { User } from './entities/user.entity';
+
+export const ADMIN_ROLE = 'admin';
+export const DEFAULT_ROLES = ['user'];
+
+export function normalizeUsername(username: string): string {
+  return username.toLowerCase();
+}
+
+/** SQLite and PostgreSQL report a unique-index violation differently; both name the column. */
+function uniqueViolation(error: unknown): 'email' | 'username' | undefined {
+  if (!(error instanceof QueryFailedError)) {
+    return undefined;
+  }
+  const driverError = error.driverError as { code?: string; detail?: string; message?: string };
+  const text = `${driverError.detail ?? ''} ${driverError.message ?? ''}`;
+  const isUnique = driverError.code === '23505' || /UNIQUE constraint failed/.test(text);
+  if (!isUnique) {
+    return undefined;
+  }
+  return /email/.test(text) ? 'email' : 'username';
+}
+
+function conflict(field: 'email' | 'username'): ConflictException {
+  return new ConflictException(
+    field === 'email' ? 'That email address is already registered' : 'That username is taken',
+  );
+}
+
+/** Escapes LIKE wildcards so a search for `50%` finds "50%" and not everything. */
+function likePattern(text: string): string {
+  return `%${text.toLowerCase().replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+}
+
+@Injectable()
+export class UsersService {
+  constructor(
+    @InjectRepository(User) private readonly users: Repository<User>,
+    private readonly hasher: PasswordHasher,
+    private readonly policy: PasswordPolicy,
+  ) {}
+
+  async create(input: CreateUserDto): Promise<User> {
+    this.policy.assertAcceptable(input.password, input.username, 'password');
+    await this.assertAvailable(input.username, input.email);
+    const now = new Date();
+    const user = this.users.create({
+      id: randomUUID(),
+      username: input.username,
+      normalizedUsername: normalizeUsername(input.username),
+      email: input.email ?? null,
+      fullName: input.fullName ?? null,
+      passwordHash: await this.hasher.hash(input.password),
+      roles: input.roles ?? DEFAULT_ROLES,
+      disabled: false,
+      passwordChangedAt: now,
+    });
+    await this.saveOrConflict(user);
+    return this.getById(user.id);
+  }
+
+  findById(id: string): Promise<User | null> {
+    return this.users.findOneBy({ id });
+  }
+
+  async getById(id: string): Promise<User> {
+    const user = await this.findById(id);
+    if (!user) {
+      throw new NotFoundException('No user has that id');
+    }
+    return user;
+  }
+
+  /** One of the two lookups that load the password hash (a `select: false` column). */
+  findForLogin(username: string): Promise<User | null> {
+    return this.withPasswordHash()
+      .where('user.normalizedUsername = :username', { username: normalizeUsername(username) })
+      .getOne();
+  }
+
+  async list(query: ListUsersQuery): Promise<{ items: User[]; total: number }> {
+    const builder = this.users
+      .createQueryBuilder('user')
+      .orderBy('user.createdAt', 'ASC')
+      .addOrderBy('user.id', 'ASC')
+      .take(query.limit)
+      .skip(query.offset);
+    if (query.q) {
+      builder.where(
+        "(user.normalizedUsername LIKE :q ESCAPE '\\' OR LOWER(user.email) LIKE :q ESCAPE '\\' OR LOWER(user.fullName) LIKE :q ESCAPE '\\')",
+        { q: likePattern(query.q) },
+      );
+    }
+    const [items, total] = await builder.getManyAndCount();
+    return { items, total };
+  }
+
+  async update(id: string, changes: UpdateUserDto): Promise<User> {
+    const user = await this.getById(id);
+    if (changes.email !== undefined && changes.email !== user.email) {
+      await this.assertAvailable(undefined, changes.email);
+    }
+    this.users.merge(user, changes);
+    await this.saveOrConflict(user);
+    return this.getById(id);
+  }
+
+  /** Every access token issued before the change stops working (see tokens/token-watermark.ts). */
+  async changePassword(id: string, currentPassword: string, newPassword: string): Promise<void> {
+    const user = await this.withPasswordHash().where('user.id = :id', { id }).getOne();
+    if (!user || !(await this.hasher.verify(user.passwordHash, currentPassword))) {
+      throw new UnauthorizedException('The current password is incorrect');
+    }
+    this.policy.assertAcceptable(newPassword, user.username, 'newPassword');
+    await this.users.update(
+      { id },
+      { passwordHash: await this.hasher.hash(newPassword), passwordChangedAt: new Date() },
+    );
+  }
+
+  /** A transparent upgrade after a successful login; the watermark is left alone. */
+  async replacePasswordHash(id: string, passwordHash: string): Promise<void> {
+    await this.users.update({ id }, { passwordHash });
+  }
+
+  async remove(id: string): Promise<void> {
+    const result = await this.users.delete({ id });
+    if (!result.affected) {
+      throw new NotFoundException('No user has that id');
+    }
+  }
+
+  async adminExists(): Promise<boolean> {
+    return this.users
+      .createQueryBuilder('user')
+      .where('user.roles LIKE :role', { role: `%"${ADMIN_ROLE}"%` })
+      .getExists();
+  }
+
+  private withPasswordHash() {
+    return this.users.createQueryBuilder('user').addSelect('user.passwordHash');
+  }
+
+  /** A friendly 409 in the common case; the unique indexes still decide under a race. */
+  private async assertAvailable(username?: string, email?: string): Promise<void> {
+    if (username !== undefined && (await this.users.existsBy({ normalizedUsername: normalizeUsername(username) }))) {
+      throw conflict('username');
+    }
+    if (email !== undefined && (await this.users.existsBy({ email }))) {
+      throw conflict('email');
+    }
+  }
+
+  private async saveOrConflict(user: User): Promise<void> {
+    try {
+      await this.users.save(user);
+    } catch (error) {
+      const field = uniqueViolation(error);
+      throw field ? conflict(field) : error;
+    }
+  }
+}
