@@ -44,9 +44,18 @@ export class AuthController {
   })
   @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
   @ApiOkResponse({ type: TokenResponseDto })
-  @ApiBadRequestResponse({ type: OAuthErrorDto, description: 'invalid_request, invalid_scope, unsupported_grant_type' })
-  @ApiUnauthorizedResponse({ type: OAuthErrorDto, description: 'invalid_grant: incorrect username or password' })
-  @ApiForbiddenResponse({ type: OAuthErrorDto, description: 'access_denied: the account is disabled' })
+  @ApiBadRequestResponse({
+    type: OAuthErrorDto,
+    description: 'invalid_request, invalid_scope, unsupported_grant_type',
+  })
+  @ApiUnauthorizedResponse({
+    type: OAuthErrorDto,
+    description: 'invalid_grant: incorrect username or password',
+  })
+  @ApiForbiddenResponse({
+    type: OAuthErrorDto,
+    description: 'access_denied: the account is disabled',
+  })
   async token(
     @Body() body: TokenRequestDto,
     @Req() request: FastifyRequest & { user?: User },
@@ -63,7 +72,10 @@ export class AuthController {
   @UseGuards(RegistrationOpenGuard)
   @ApiOperation({ summary: 'Create an account (when REGISTRATION_ENABLED)' })
   @ApiCreatedResponse({ type: UserResponse })
-  @ApiBadRequestResponse({ type: ProblemDetailsDto, description: 'Invalid username, weak or common password' })
+  @ApiBadRequestResponse({
+    type: ProblemDetailsDto,
+    description: 'Invalid username, weak or common password',
+  })
   @ApiConflictResponse({ type: ProblemDetailsDto, description: 'Username or email taken' })
   @ApiForbiddenResponse({ type: ProblemDetailsDto, description: 'Registration is disabled' })
   async register(@Body() body: RegisterUserDto): Promise<UserResponse> {

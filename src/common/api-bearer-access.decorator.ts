@@ -8,7 +8,10 @@ export const OAUTH2_SCHEME = 'oauth2';
 export function ApiBearerAccess(options: { admin?: boolean } = {}) {
   const decorators = [
     ApiOAuth2([], OAUTH2_SCHEME),
-    ApiUnauthorizedResponse({ type: ProblemDetailsDto, description: 'Missing, invalid or expired token' }),
+    ApiUnauthorizedResponse({
+      type: ProblemDetailsDto,
+      description: 'Missing, invalid or expired token',
+    }),
   ];
   if (options.admin) {
     decorators.push(

@@ -7,7 +7,11 @@ import { toErrorResponse } from './error-response';
 export class ProblemDetailsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    sendErrorResponse(exception, http.getRequest<FastifyRequest>(), http.getResponse<FastifyReply>());
+    sendErrorResponse(
+      exception,
+      http.getRequest<FastifyRequest>(),
+      http.getResponse<FastifyReply>(),
+    );
   }
 }
 

@@ -9,7 +9,7 @@ export interface FieldError {
 /** A 400 that knows which fields were wrong, so problem+json can list them in `errors`. */
 export class RequestValidationException extends BadRequestException {
   constructor(readonly fieldErrors: FieldError[]) {
-    super(fieldErrors.map((error) => `${error.field}: ${error.message}`).join('; '));
+    super(fieldErrors.map((error) => error.message).join('; '));
   }
 }
 
@@ -21,6 +21,8 @@ function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   });
 }
 
-export function toRequestValidationException(errors: ValidationError[]): RequestValidationException {
+export function toRequestValidationException(
+  errors: ValidationError[],
+): RequestValidationException {
   return new RequestValidationException(flatten(errors));
 }

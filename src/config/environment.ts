@@ -130,7 +130,9 @@ export class Environment {
 
   @Transform(toInteger)
   @IsInt()
-  @Min(ARGON2_FLOOR.memoryCost, { message: `must be at least ${ARGON2_FLOOR.memoryCost} KiB (OWASP)` })
+  @Min(ARGON2_FLOOR.memoryCost, {
+    message: `must be at least ${ARGON2_FLOOR.memoryCost} KiB (OWASP)`,
+  })
   @Max(4 * 1024 * 1024)
   ARGON2_MEMORY_KIB: number = ARGON2_FLOOR.memoryCost;
 
@@ -163,7 +165,10 @@ function crossFieldProblem(env: Environment): string | undefined {
   if (env.JWT_ALG !== 'HS256' && env.JWT_SECRET !== undefined) {
     return `JWT_SECRET is only used with JWT_ALG=HS256; unset it or set JWT_ALG=HS256 (JWT_ALG is ${env.JWT_ALG})`;
   }
-  if ((env.BOOTSTRAP_ADMIN_USERNAME === undefined) !== (env.BOOTSTRAP_ADMIN_PASSWORD === undefined)) {
+  if (
+    (env.BOOTSTRAP_ADMIN_USERNAME === undefined) !==
+    (env.BOOTSTRAP_ADMIN_PASSWORD === undefined)
+  ) {
     return 'BOOTSTRAP_ADMIN_USERNAME and BOOTSTRAP_ADMIN_PASSWORD must be set together';
   }
   if (env.NODE_ENV === 'production') {

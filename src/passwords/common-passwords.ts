@@ -6,5 +6,5 @@ import { dictionary } from '@zxcvbn-ts/language-common';
  * The entries are lower case; candidates are compared lower-cased.
  */
 export const COMMON_PASSWORDS: ReadonlySet<string> = new Set(
-  (dictionary['passwords-common'] as string[]).map((entry) => entry.toLowerCase()),
+  dictionary['passwords-common'].map((entry) => entry.toLowerCase()),
 );

@@ -20,7 +20,10 @@ export class PasswordHasher implements OnModuleInit {
   }
 
   hash(password: string): Promise<string> {
-    return argon2.hash(normalizePassword(password), { type: argon2.argon2id, ...this.config.argon2 });
+    return argon2.hash(normalizePassword(password), {
+      type: argon2.argon2id,
+      ...this.config.argon2,
+    });
   }
 
   /** A malformed or foreign stored hash is a failed login, never an exception. */

@@ -28,7 +28,10 @@ export interface PublicJwk extends JsonWebKey {
   use: 'sig';
 }
 
-function generateKeyPair(alg: Exclude<JwtAlgorithm, 'HS256'>): { publicKey: KeyObject; privateKey: KeyObject } {
+function generateKeyPair(alg: Exclude<JwtAlgorithm, 'HS256'>): {
+  publicKey: KeyObject;
+  privateKey: KeyObject;
+} {
   return alg === 'ES256'
     ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
     : generateKeyPairSync('rsa', { modulusLength: 2048 });

@@ -1,4 +1,10 @@
-import { ConflictException, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import {
+  ConflictException,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { authConfig } from '../config/auth.config';
 import { InvalidConfigurationError } from '../config/environment';
@@ -45,7 +51,9 @@ export class BootstrapAdminService implements OnApplicationBootstrap {
       if (!(error instanceof ConflictException)) {
         throw error;
       }
-      this.logger.warn(`Bootstrap administrator "${admin.username}" not created: the username is taken`);
+      this.logger.warn(
+        `Bootstrap administrator "${admin.username}" not created: the username is taken`,
+      );
     }
   }
 }

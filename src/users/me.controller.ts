@@ -51,7 +51,10 @@ export class MeController {
     description: 'Every access token issued before the change stops working, this one included.',
   })
   @ApiNoContentResponse({ description: 'Changed' })
-  @ApiBadRequestResponse({ type: ProblemDetailsDto, description: 'The new password is not acceptable' })
+  @ApiBadRequestResponse({
+    type: ProblemDetailsDto,
+    description: 'The new password is not acceptable',
+  })
   @ApiUnauthorizedResponse({ type: ProblemDetailsDto, description: 'Wrong current password' })
   async changePassword(
     @CurrentUser() caller: AuthenticatedUser,

@@ -76,7 +76,7 @@ export class UsersController {
 
   @Delete(':id')
   @HttpCode(204)
-  @ApiOperation({ summary: "Delete a user; their tokens stop working at once" })
+  @ApiOperation({ summary: 'Delete a user; their tokens stop working at once' })
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiNotFoundResponse({ type: ProblemDetailsDto })
   async remove(@UserId() id: string): Promise<void> {

@@ -157,7 +157,10 @@ export class UsersService {
 
   /** A friendly 409 in the common case; the unique indexes still decide under a race. */
   private async assertAvailable(username?: string, email?: string): Promise<void> {
-    if (username !== undefined && (await this.users.existsBy({ normalizedUsername: normalizeUsername(username) }))) {
+    if (
+      username !== undefined &&
+      (await this.users.existsBy({ normalizedUsername: normalizeUsername(username) }))
+    ) {
       throw conflict('username');
     }
     if (email !== undefined && (await this.users.existsBy({ email }))) {

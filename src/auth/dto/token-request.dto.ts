@@ -28,7 +28,9 @@ export class TokenRequestDto {
   @MaxLength(1024)
   scope?: string;
 
-  @ApiPropertyOptional({ description: 'Client authentication in the body (RFC 6749 section 2.3.1)' })
+  @ApiPropertyOptional({
+    description: 'Client authentication in the body (RFC 6749 section 2.3.1)',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(256)

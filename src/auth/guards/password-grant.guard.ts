@@ -43,7 +43,11 @@ export class PasswordGrantGuard extends AuthGuard('local') {
     }
     // No client is registered until client support lands, so any named client is unknown.
     if (presentedClientId(request, body) !== undefined) {
-      throw new OAuthException('invalid_client', 'Client authentication failed', HttpStatus.UNAUTHORIZED);
+      throw new OAuthException(
+        'invalid_client',
+        'Client authentication failed',
+        HttpStatus.UNAUTHORIZED,
+      );
     }
     return (await super.canActivate(context)) as boolean;
   }
