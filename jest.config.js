@@ -1,6 +1,6 @@
 // Unit specs sit beside the code; e2e specs in test/ run once on SQLite and, when
 // TEST_DATABASE_URL is set, once more on PostgreSQL (a fresh schema per test file).
-const transform = { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] };
+const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json' }] };
 const base = { moduleFileExtensions: ['js', 'json', 'ts'], rootDir: __dirname, transform, testEnvironment: 'node' };
 
 const e2e = (database) => ({

@@ -1,15 +1,23 @@
 import { registerAs } from '@nestjs/config';
-import { validateEnvironment } from './environment';
+import { InvalidConfigurationError, validateEnvironment } from './environment';
 
 export type DatabaseConfig =
-  { type: 'sqlite'; path: string } | { type: 'postgres'; url: string; schema?: string };
+  | { type: 'sqlite'; path: string }
+  | { type: 'postgres'; url: string; schema?: string };
 
 export const databaseConfig = registerAs('database', (): DatabaseConfig => {
-  const { DATABASE_URL: url } = validateEnvironment(process.env);
-  if (url.startsWith('sqlite:')) {
-    return { type: 'sqlite', path: url.slice('sqlite:'.length) };
+  const { DATABASE_URL } = validateEnvironment(process.env);
+  if (DATABASE_URL.startsWith('sqlite:')) {
+    return { type: 'sqlite', path: DATABASE_URL.slice('sqlite:'.length) };
   }
   // `?schema=` lets several deployments (or test runs) share one PostgreSQL database.
-  const schema = new URL(url).searchParams.get('schema') ?? undefined;
-  return { type: 'postgres', url, schema };
+  const url = new URL(DATABASE_URL);
+  const schema = url.searchParams.get('schema') ?? undefined;
+  if (schema !== undefined && !/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) {
+    throw new InvalidConfigurationError(
+      'Invalid configuration: DATABASE_URL schema must be a plain SQL identifier',
+    );
+  }
+  url.searchParams.delete('schema');
+  return { type: 'postgres', url: url.toString(), schema };
 });
