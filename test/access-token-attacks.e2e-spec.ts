@@ -1,7 +1,5 @@
 import { generateKeyPairSync, KeyObject, randomUUID } from 'node:crypto';
 import { JWTPayload, SignJWT } from 'jose';
-import { DataSource } from 'typeorm';
-import { User } from '../src/users/entities/user.entity';
 import { SigningKeysService } from '../src/tokens/signing-keys.service';
 import { bearer, login, registerUser, startTestApp, TestApp } from './utils/test-app';
 
@@ -20,12 +18,6 @@ describe('a protected route refuses forged and mangled access tokens', () => {
     t = await startTestApp();
     const registered = await registerUser(t);
     user = registered;
-    // Registered an hour ago, so forged tokens may carry an `iat` in the past without tripping
-    // the password-change watermark, which is not what these tests are about.
-    await t.app
-      .get(DataSource)
-      .getRepository(User)
-      .update({ id: user.id }, { passwordChangedAt: new Date(Date.now() - 3600_000) });
     genuine = await login(t, registered);
     serviceKey = t.app.get(SigningKeysService).currentSigningKey();
   });
@@ -47,6 +39,7 @@ describe('a protected route refuses forged and mangled access tokens', () => {
       scope: 'profile',
       roles: ['user'],
       preferred_username: user.username,
+      token_version: 0,
       ...overrides,
     };
   }
@@ -182,6 +175,14 @@ describe('a protected route refuses forged and mangled access tokens', () => {
   it.each([['exp'], ['iat'], ['jti'], ['sub']])('refuses a token without %s', async (claim) => {
     const payload = claims();
     delete payload[claim];
+    await expectRefused(await signWithServiceKey(payload));
+  });
+
+  it('refuses a well-signed token from before a password change (stale token_version)', async () => {
+    await expectRefused(await signWithServiceKey(claims({ token_version: 1 })));
+    await expectRefused(await signWithServiceKey(claims({ token_version: '0' })));
+    const payload = claims();
+    delete payload.token_version;
     await expectRefused(await signWithServiceKey(payload));
   });
 

@@ -3,7 +3,6 @@ import { InvalidAccessTokenException } from '../common/invalid-access-token.exce
 import { OAuthException } from '../common/oauth.exception';
 import { PasswordHasher } from '../passwords/password-hasher.service';
 import { AccessTokenClaims, AccessTokensService } from '../tokens/access-tokens.service';
-import { earliestValidIssuedAt } from '../tokens/token-watermark';
 import { User } from '../users/entities/user.entity';
 import { UsersService } from '../users/users.service';
 import { AuthenticatedUser } from './authenticated-user';
@@ -63,7 +62,7 @@ export class AuthService {
 
   /**
    * Checks what a signature cannot: that the claims are complete and sane, and that the account
-   * still exists, is enabled, and has not changed its password since the token was issued.
+   * still exists, is enabled, and has not changed its password since the token was issued (tokenVersion).
    */
   async userForAccessToken(payload: unknown): Promise<AuthenticatedUser> {
     const claims = payload as Partial<AccessTokenClaims>;
@@ -84,7 +83,7 @@ export class AuthService {
     if (user.disabled) {
       throw new ForbiddenException('This account is disabled');
     }
-    if (claims.iat < earliestValidIssuedAt(user)) {
+    if (claims.token_version !== user.tokenVersion) {
       throw new InvalidAccessTokenException();
     }
     return { id: user.id, username: user.username, roles: user.roles, tokenId: claims.jti };

@@ -2,8 +2,7 @@ import { registerAs } from '@nestjs/config';
 import { InvalidConfigurationError, validateEnvironment } from './environment';
 
 export type DatabaseConfig =
-  | { type: 'sqlite'; path: string }
-  | { type: 'postgres'; url: string; schema?: string };
+  { type: 'sqlite'; path: string } | { type: 'postgres'; url: string; schema?: string };
 
 export const databaseConfig = registerAs('database', (): DatabaseConfig => {
   const { DATABASE_URL } = validateEnvironment(process.env);

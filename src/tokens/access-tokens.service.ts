@@ -6,7 +6,6 @@ import { appConfig } from '../config/app.config';
 import { authConfig } from '../config/auth.config';
 import { User } from '../users/entities/user.entity';
 import { SigningKeysService } from './signing-keys.service';
-import { earliestValidIssuedAt } from './token-watermark';
 
 /** RFC 9068 `typ` of a JWT access token. */
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
@@ -22,6 +21,8 @@ export interface AccessTokenClaims {
   roles?: string[];
   preferred_username?: string;
   client_id?: string;
+  /** The user's tokenVersion when the token was issued. */
+  token_version?: number;
 }
 
 /** Why a token was refused before its signature was checked; never shown to the caller. */
@@ -58,12 +59,18 @@ export class AccessTokensService {
   ) {}
 
   async issueForUser(user: User, scope: string): Promise<IssuedAccessToken> {
-    const now = Math.floor(Date.now() / 1000);
-    const iat = Math.max(now, earliestValidIssuedAt(user));
+    const iat = Math.floor(Date.now() / 1000);
     const expiresIn = this.auth.accessTokenTtl;
     const { kid, alg, privateKey } = this.keys.currentSigningKey();
     const accessToken = await this.jwt.signAsync(
-      { iat, exp: iat + expiresIn, scope, roles: user.roles, preferred_username: user.username },
+      {
+        iat,
+        exp: iat + expiresIn,
+        scope,
+        roles: user.roles,
+        preferred_username: user.username,
+        token_version: user.tokenVersion,
+      },
       {
         algorithm: alg,
         privateKey,
@@ -75,7 +82,7 @@ export class AccessTokensService {
         jwtid: randomUUID(),
       },
     );
-    return { accessToken, expiresIn: iat + expiresIn - now, scope };
+    return { accessToken, expiresIn, scope };
   }
 
   /**

@@ -57,20 +57,25 @@ export class UsersService {
   async create(input: CreateUserDto): Promise<User> {
     this.policy.assertAcceptable(input.password, input.username, 'password');
     await this.assertAvailable(input.username, input.email);
+    const id = randomUUID();
     const now = new Date();
-    const user = this.users.create({
-      id: randomUUID(),
-      username: input.username,
-      normalizedUsername: normalizeUsername(input.username),
-      email: input.email ?? null,
-      fullName: input.fullName ?? null,
-      passwordHash: await this.hasher.hash(input.password),
-      roles: input.roles ?? DEFAULT_ROLES,
-      disabled: false,
-      passwordChangedAt: now,
-    });
-    await this.saveOrConflict(user);
-    return this.getById(user.id);
+    const passwordHash = await this.hasher.hash(input.password);
+    await this.writeOrConflict(() =>
+      this.users.insert({
+        id,
+        username: input.username,
+        normalizedUsername: normalizeUsername(input.username),
+        email: input.email ?? null,
+        fullName: input.fullName ?? null,
+        passwordHash,
+        roles: input.roles ?? DEFAULT_ROLES,
+        disabled: false,
+        passwordChangedAt: now,
+        createdAt: now,
+        updatedAt: now,
+      }),
+    );
+    return this.getById(id);
   }
 
   findById(id: string): Promise<User | null> {
@@ -111,15 +116,16 @@ export class UsersService {
 
   async update(id: string, changes: UpdateUserDto): Promise<User> {
     const user = await this.getById(id);
-    if (changes.email !== undefined && changes.email !== user.email) {
+    if (typeof changes.email === 'string' && changes.email !== user.email) {
       await this.assertAvailable(undefined, changes.email);
     }
-    this.users.merge(user, changes);
-    await this.saveOrConflict(user);
+    if (Object.keys(changes).length > 0) {
+      await this.writeOrConflict(() => this.users.update({ id }, { ...changes }));
+    }
     return this.getById(id);
   }
 
-  /** Every access token issued before the change stops working (see tokens/token-watermark.ts). */
+  /** Every access token issued before the change stops working (see User.tokenVersion). */
   async changePassword(id: string, currentPassword: string, newPassword: string): Promise<void> {
     const user = await this.withPasswordHash().where('user.id = :id', { id }).getOne();
     if (!user || !(await this.hasher.verify(user.passwordHash, currentPassword))) {
@@ -128,11 +134,15 @@ export class UsersService {
     this.policy.assertAcceptable(newPassword, user.username, 'newPassword');
     await this.users.update(
       { id },
-      { passwordHash: await this.hasher.hash(newPassword), passwordChangedAt: new Date() },
+      {
+        passwordHash: await this.hasher.hash(newPassword),
+        passwordChangedAt: new Date(),
+        tokenVersion: () => '"tokenVersion" + 1',
+      },
     );
   }
 
-  /** A transparent upgrade after a successful login; the watermark is left alone. */
+  /** A transparent upgrade after a successful login; existing tokens stay valid. */
   async replacePasswordHash(id: string, passwordHash: string): Promise<void> {
     await this.users.update({ id }, { passwordHash });
   }
@@ -168,9 +178,13 @@ export class UsersService {
     }
   }
 
-  private async saveOrConflict(user: User): Promise<void> {
+  /**
+   * Single statements only: TypeORM's SQLite driver shares one connection, so `save()`'s
+   * implicit transactions from concurrent requests would interleave and roll each other back.
+   */
+  private async writeOrConflict(write: () => Promise<unknown>): Promise<void> {
     try {
-      await this.users.save(user);
+      await write();
     } catch (error) {
       const field = uniqueViolation(error);
       throw field ? conflict(field) : error;

@@ -19,6 +19,7 @@ export class InitialSchema1732233600000 implements MigrationInterface {
           { name: 'roles', type: 'text' },
           { name: 'disabled', type: 'boolean', default: false },
           { name: 'passwordChangedAt', type: timestamp },
+          { name: 'tokenVersion', type: 'integer', default: 0 },
           { name: 'createdAt', type: timestamp, default: now },
           { name: 'updatedAt', type: timestamp, default: now },
         ],

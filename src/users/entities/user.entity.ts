@@ -28,9 +28,16 @@ export class User {
   @Column({ type: 'boolean', default: false })
   disabled: boolean;
 
-  /** Access tokens whose `iat` is before this instant are refused (see tokens/token-watermark.ts). */
   @Column({ type: Date })
   passwordChangedAt: Date;
+
+  /**
+   * Copied into every access token and compared on each request; raised whenever all the user's
+   * existing tokens must stop working (a password change). A counter rather than a comparison
+   * with `iat`, whose one-second resolution cannot order a change and a login in the same second.
+   */
+  @Column({ type: 'integer', default: 0 })
+  tokenVersion: number;
 
   @CreateDateColumn()
   createdAt: Date;
