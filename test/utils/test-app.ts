@@ -1,3 +1,4 @@
+import { ModuleMetadata } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
@@ -12,7 +13,15 @@ export const STRONG_PASSWORD = 'correct horse battery staple';
 export interface TestApp {
   app: NestFastifyApplication;
   http: TestAgent;
+  database: TestDatabase;
   close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  /** Extra modules, e.g. DiscoveryModule for tests that inspect the app. */
+  imports?: ModuleMetadata['imports'];
+  /** Run a second instance on this app's database (the owner drops it). */
+  shareDatabaseOf?: TestApp;
 }
 
 const BASE_ENV: Record<string, string> = {
@@ -27,8 +36,11 @@ const BASE_ENV: Record<string, string> = {
  * Boots the real AppModule in-process against a fresh database, configured through the
  * environment exactly as in production. `env` adds or overrides variables for this app only.
  */
-export async function startTestApp(env: Record<string, string | undefined> = {}): Promise<TestApp> {
-  const database = await createTestDatabase();
+export async function startTestApp(
+  env: Record<string, string | undefined> = {},
+  options: TestAppOptions = {},
+): Promise<TestApp> {
+  const database = options.shareDatabaseOf?.database ?? (await createTestDatabase());
   const saved = { ...process.env };
   Object.assign(process.env, BASE_ENV, { DATABASE_URL: database.url });
   for (const [name, value] of Object.entries(env)) {
@@ -39,7 +51,9 @@ export async function startTestApp(env: Record<string, string | undefined> = {})
     }
   }
   try {
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+    const moduleRef = await Test.createTestingModule({
+      imports: [AppModule, ...(options.imports ?? [])],
+    }).compile();
     const app = configureApp(
       moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter()),
     );
@@ -48,9 +62,12 @@ export async function startTestApp(env: Record<string, string | undefined> = {})
     return {
       app,
       http: request(app.getHttpServer()),
+      database,
       close: async () => {
         await app.close();
-        await database.drop();
+        if (!options.shareDatabaseOf) {
+          await database.drop();
+        }
       },
     };
   } finally {

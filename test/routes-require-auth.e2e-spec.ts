@@ -1,0 +1,95 @@
+import { RequestMethod } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { DiscoveryModule, DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import { randomUUID } from 'node:crypto';
+import { IS_PUBLIC_KEY } from '../src/auth/decorators/public.decorator';
+import { startTestApp, TestApp } from './utils/test-app';
+
+interface Route {
+  method: string;
+  path: string;
+  isPublic: boolean;
+}
+
+/** Every route the app serves, read from the controllers' own metadata rather than a hand list. */
+function discoverRoutes(t: TestApp): Route[] {
+  const discovery = t.app.get(DiscoveryService);
+  const scanner = t.app.get(MetadataScanner);
+  const reflector = t.app.get(Reflector);
+  return discovery.getControllers().flatMap(({ metatype }) => {
+    if (!metatype) {
+      return [];
+    }
+    const controllerPath = String(Reflect.getMetadata(PATH_METADATA, metatype) ?? '');
+    const prototype = metatype.prototype as Record<string, unknown>;
+    return scanner.getAllMethodNames(prototype).flatMap((name) => {
+      const handler = prototype[name] as (...args: unknown[]) => unknown;
+      const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
+      if (method === undefined) {
+        return [];
+      }
+      const handlerPath = String(Reflect.getMetadata(PATH_METADATA, handler) ?? '');
+      const path = `/${[controllerPath, handlerPath].filter((part) => part && part !== '/').join('/')}`;
+      const isPublic =
+        reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, [handler, metatype]) === true;
+      return [{ method: RequestMethod[method], path: path.replace(/\/+/g, '/'), isPublic }];
+    });
+  });
+}
+
+describe('closed by default', () => {
+  let t: TestApp;
+  let routes: Route[];
+
+  beforeAll(async () => {
+    t = await startTestApp({}, { imports: [DiscoveryModule] });
+    routes = discoverRoutes(t);
+  });
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('finds the routes of every controller (the enumeration itself works)', () => {
+    const names = routes.map((route) => `${route.method} ${route.path}`);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'GET /users/me',
+        'DELETE /users/:id',
+        'POST /auth/token',
+        'GET /.well-known/jwks.json',
+      ]),
+    );
+  });
+
+  it('marks as public only the routes the contract opens to anyone', () => {
+    const publicRoutes = routes
+      .filter((route) => route.isPublic)
+      .map((route) => `${route.method} ${route.path}`);
+    expect(publicRoutes.sort()).toEqual([
+      'GET /.well-known/jwks.json',
+      'POST /auth/register',
+      'POST /auth/token',
+    ]);
+  });
+
+  it('answers every non-public route with 401 and a Bearer challenge when no token is sent', async () => {
+    const closed = routes.filter((route) => !route.isPublic);
+    expect(closed.length).toBeGreaterThanOrEqual(8);
+    for (const route of closed) {
+      const path = route.path.replace(/:[^/]+/g, randomUUID());
+      const response = await t.http[route.method.toLowerCase() as 'get'](path).send({});
+      expect({ route: `${route.method} ${route.path}`, status: response.status }).toEqual({
+        route: `${route.method} ${route.path}`,
+        status: 401,
+      });
+      expect(response.headers['www-authenticate']).toBe('Bearer realm="portcullis"');
+    }
+  });
+
+  it('answers an unknown route with a problem+json 404', async () => {
+    const response = await t.http.get('/no/such/route').expect(404);
+    expect(response.headers['content-type']).toContain('application/problem+json');
+    expect(response.body).toMatchObject({ status: 404, title: 'Not Found' });
+  });
+});
