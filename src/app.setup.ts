@@ -11,6 +11,5 @@ export function createFastifyAdapter(): FastifyAdapter {
 /** Everything main.ts does to the app beyond the module graph, shared with the e2e tests. */
 export function configureApp(app: NestFastifyApplication): NestFastifyApplication {
   setupSwagger(app);
-  app.enableShutdownHooks();
   return app;
 }

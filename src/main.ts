@@ -26,6 +26,14 @@ async function bootstrap(): Promise<void> {
   configureApp(app);
   const { port, host } = app.get<ReturnType<typeof appConfig>>(appConfig.KEY);
   await app.listen(port, host);
+
+  // Nest's own shutdown hooks re-raise the signal, which exits non-zero; orchestrators expect 0.
+  // close() stops accepting, lets requests in flight finish, then closes the database.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      void app.close().then(() => process.exit(0));
+    });
+  }
 }
 
 bootstrap().catch(exitOnBadConfiguration);

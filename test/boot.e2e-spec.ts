@@ -1,0 +1,120 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createTestDatabase, TestDatabase } from './utils/test-database';
+
+const MAIN = resolve(__dirname, '../dist/src/main.js');
+
+interface Exit {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runBuiltApp(env: Record<string, string>): { child: ChildProcess; exited: Promise<Exit> } {
+  const child = spawn(process.execPath, [MAIN], {
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<Exit>((done) =>
+    child.on('exit', (code) => done({ code, stdout, stderr })),
+  );
+  return { child, exited };
+}
+
+async function waitForHttp(url: string, deadlineMs: number): Promise<Response> {
+  const deadline = Date.now() + deadlineMs;
+  for (;;) {
+    try {
+      return await fetch(url);
+    } catch (error) {
+      if (Date.now() > deadline) {
+        throw error;
+      }
+      await new Promise((wait) => setTimeout(wait, 100));
+    }
+  }
+}
+
+describe('the built app at start-up', () => {
+  beforeAll(() => {
+    if (!existsSync(MAIN)) {
+      throw new Error(`${MAIN} is missing: run "npm run build" first (npm test does)`);
+    }
+  });
+
+  it.each([
+    ['PORT', { PORT: 'not-a-port' }],
+    ['PORT', { PORT: '70000' }],
+    ['JWT_ALG', { JWT_ALG: 'none' }],
+    ['JWT_SECRET', { JWT_ALG: 'HS256', JWT_SECRET: 'short-secret-value' }],
+    ['DATABASE_URL', { DATABASE_URL: 'mysql://localhost/portcullis' }],
+    ['ACCESS_TOKEN_TTL', { ACCESS_TOKEN_TTL: 'forever' }],
+    ['REGISTRATION_ENABLED', { REGISTRATION_ENABLED: 'perhaps' }],
+    ['ISSUER', { NODE_ENV: 'production', ISSUER: 'http://auth.example.com' }],
+    ['BOOTSTRAP_ADMIN_PASSWORD', { BOOTSTRAP_ADMIN_USERNAME: 'root' }],
+  ])('exits non-zero with one line naming %s', async (variable, env) => {
+    const { exited } = runBuiltApp({ DATABASE_URL: 'sqlite::memory:', ...env });
+    const { code, stderr } = await exited;
+    expect(code).not.toBe(0);
+    const lines = stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(variable);
+    expect(stderr).not.toMatch(/\bat \S+ \(/);
+    expect(stderr).not.toContain('short-secret-value');
+  });
+
+  it('exits with one line when the bootstrap admin password breaks the policy', async () => {
+    const { exited } = runBuiltApp({
+      DATABASE_URL: 'sqlite::memory:',
+      BOOTSTRAP_ADMIN_USERNAME: 'root',
+      BOOTSTRAP_ADMIN_PASSWORD: 'password',
+    });
+    const { code, stderr } = await exited;
+    expect(code).not.toBe(0);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toContain('BOOTSTRAP_ADMIN_PASSWORD');
+  });
+
+  describe('with a good configuration', () => {
+    let folder: string;
+    let database: TestDatabase;
+
+    beforeAll(async () => {
+      folder = mkdtempSync(join(tmpdir(), 'portcullis-boot-'));
+      database = await createTestDatabase();
+    });
+
+    afterAll(async () => {
+      rmSync(folder, { recursive: true, force: true });
+      await database.drop();
+    });
+
+    it('serves the API and Swagger UI, then exits 0 on SIGTERM', async () => {
+      const port = String(20000 + Math.floor(Math.random() * 20000));
+      const sqliteDefault = process.env.E2E_DATABASE !== 'postgres';
+      const databaseUrl = sqliteDefault
+        ? `sqlite:${join(folder, 'nested', 'db.sqlite')}`
+        : database.url;
+      const { child, exited } = runBuiltApp({ PORT: port, DATABASE_URL: databaseUrl });
+      try {
+        const docs = await waitForHttp(`http://127.0.0.1:${port}/docs-json`, 20000);
+        expect(docs.status).toBe(200);
+        const me = await fetch(`http://127.0.0.1:${port}/users/me`);
+        expect(me.status).toBe(401);
+        if (sqliteDefault) {
+          expect(existsSync(join(folder, 'nested', 'db.sqlite'))).toBe(true);
+        }
+      } finally {
+        child.kill('SIGTERM');
+      }
+      const { code } = await exited;
+      expect(code).toBe(0);
+    });
+  });
+});
