@@ -485,6 +485,27 @@ describe('accounts', () => {
       }
     });
 
+    it('revokes tokens on disable for good: re-enabling does not revive them', async () => {
+      const user = await registerUser(t);
+      const token = await login(t, user);
+      await t.http
+        .patch(`/users/${user.id}`)
+        .set(bearer(adminToken))
+        .send({ disabled: true })
+        .expect(200);
+      await t.http.get('/users/me').set(bearer(token)).expect(403);
+      await t.http
+        .patch(`/users/${user.id}`)
+        .set(bearer(adminToken))
+        .send({ disabled: false })
+        .expect(200);
+      await t.http.get('/users/me').set(bearer(token)).expect(401);
+      await t.http
+        .get('/users/me')
+        .set(bearer(await login(t, user)))
+        .expect(200);
+    });
+
     it("stops a deleted user's token at once", async () => {
       const user = await registerUser(t);
       const token = await login(t, user);

@@ -17,6 +17,9 @@ import { User } from './entities/user.entity';
 export const ADMIN_ROLE = 'admin';
 export const DEFAULT_ROLES = ['user'];
 
+/** Raised in the same UPDATE that changes the credentials, so no request can slip between. */
+const NEXT_TOKEN_VERSION = () => '"tokenVersion" + 1';
+
 export function normalizeUsername(username: string): string {
   return username.toLowerCase();
 }
@@ -119,8 +122,15 @@ export class UsersService {
     if (typeof changes.email === 'string' && changes.email !== user.email) {
       await this.assertAvailable(undefined, changes.email);
     }
+    // Disabling ends every token for good: re-enabling the account must not revive them.
+    const revokeTokens = changes.disabled === true && !user.disabled;
     if (Object.keys(changes).length > 0) {
-      await this.writeOrConflict(() => this.users.update({ id }, { ...changes }));
+      await this.writeOrConflict(() =>
+        this.users.update(
+          { id },
+          revokeTokens ? { ...changes, tokenVersion: NEXT_TOKEN_VERSION } : { ...changes },
+        ),
+      );
     }
     return this.getById(id);
   }
@@ -137,7 +147,7 @@ export class UsersService {
       {
         passwordHash: await this.hasher.hash(newPassword),
         passwordChangedAt: new Date(),
-        tokenVersion: () => '"tokenVersion" + 1',
+        tokenVersion: NEXT_TOKEN_VERSION,
       },
     );
   }

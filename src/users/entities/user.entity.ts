@@ -33,7 +33,7 @@ export class User {
 
   /**
    * Copied into every access token and compared on each request; raised whenever all the user's
-   * existing tokens must stop working (a password change). A counter rather than a comparison
+   * existing tokens must stop working (a password change, disabling the account). A counter rather than a comparison
    * with `iat`, whose one-second resolution cannot order a change and a login in the same second.
    */
   @Column({ type: 'integer', default: 0 })
