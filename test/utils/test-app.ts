@@ -93,7 +93,7 @@ export async function registerUser(
 ): Promise<Credentials & { id: string }> {
   const credentials = { username: uniqueUsername(), password: STRONG_PASSWORD, ...extra };
   const response = await t.http.post('/auth/register').send(credentials).expect(201);
-  return { ...(credentials), id: (response.body as { id: string }).id };
+  return { ...credentials, id: (response.body as { id: string }).id };
 }
 
 export async function login(t: TestApp, credentials: Credentials): Promise<string> {
