@@ -1,4 +1,7 @@
+import * as argon2 from 'argon2';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
+import { DataSource } from 'typeorm';
+import { User } from '../src/users/entities/user.entity';
 import {
   ADMIN,
   bearer,
@@ -156,6 +159,48 @@ describe('POST /auth/token (password grant)', () => {
         .send({ username: user.username, password: variant })
         .expect(401);
     }
+  });
+
+  describe('with a stored hash that is not current', () => {
+    const users = () => t.app.get(DataSource).getRepository(User);
+    const storedHash = async (id: string) =>
+      (
+        await users()
+          .createQueryBuilder('user')
+          .addSelect('user.passwordHash')
+          .where({ id })
+          .getOneOrFail()
+      ).passwordHash;
+
+    it('answers a malformed stored hash as a failed login, not a 500', async () => {
+      const user = await registerUser(t);
+      await users().update(
+        { id: user.id },
+        { passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$broken' },
+      );
+      const response = await t.http.post('/auth/token').send(credentialsOf(user)).expect(401);
+      expect(response.body).toEqual(INCORRECT);
+    });
+
+    it('upgrades a hash made with weaker parameters at the next login', async () => {
+      const user = await registerUser(t);
+      const weak = await argon2.hash(user.password, {
+        type: argon2.argon2id,
+        memoryCost: 8192,
+        timeCost: 1,
+        parallelism: 1,
+      });
+      await users().update({ id: user.id }, { passwordHash: weak });
+      await login(t, user);
+      const upgraded = await storedHash(user.id);
+      expect(upgraded).not.toBe(weak);
+      expect(upgraded).toMatch(/^\$argon2id\$v=19\$/);
+      expect(upgraded).toContain('m=19456');
+      expect(upgraded).toContain('t=2');
+      await login(t, user);
+      // Once current, a login leaves the hash alone (no re-hash on every login).
+      expect(await storedHash(user.id)).toBe(upgraded);
+    });
   });
 
   it('treats SQL-looking usernames as plain text', async () => {

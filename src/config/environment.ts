@@ -57,17 +57,18 @@ function toBoolean({ value }: { value: unknown }): unknown {
  * process.env: the namespaces built from this class are the only way in.
  */
 export class Environment {
+  // class-validator runs a property's decorators bottom-up and stops at the first failure, so the
+  // type check sits closest to the property: `PORT=abc` should say "integer", not "out of range".
   @IsIn(['development', 'production', 'test'])
   NODE_ENV: 'development' | 'production' | 'test' = 'development';
 
   @Transform(toInteger)
-  @IsInt()
   @Min(0)
   @Max(65535)
+  @IsInt()
   PORT = 3000;
 
-  @IsString()
-  @MinLength(1)
+  @Matches(/^\S+$/, { message: 'must be a host name or address' })
   HOST = '127.0.0.1';
 
   @Matches(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, {
@@ -98,14 +99,15 @@ export class Environment {
   JWT_SECRET?: string;
 
   @Transform(toSeconds)
-  @IsInt({ message: 'must be a duration such as 900, 900s, 15m, 12h or 30d' })
   @Min(30)
   @Max(86400)
+  @IsInt({ message: 'must be a duration such as 900, 900s, 15m, 12h or 30d' })
   ACCESS_TOKEN_TTL = 900;
 
   @Transform(toSeconds)
-  @IsInt({ message: 'must be a duration such as 3600, 12h or 30d' })
   @Min(60)
+  @Max(365 * 86400)
+  @IsInt({ message: 'must be a duration such as 3600, 12h or 30d' })
   REFRESH_TOKEN_TTL = 30 * 86400;
 
   @IsOptional()
@@ -123,29 +125,29 @@ export class Environment {
   REGISTRATION_ENABLED = true;
 
   @Transform(toInteger)
-  @IsInt()
   @Min(8, { message: 'must be at least 8 (NIST SP 800-63B)' })
   @Max(128)
+  @IsInt()
   PASSWORD_MIN_LENGTH = 15;
 
   @Transform(toInteger)
-  @IsInt()
   @Min(ARGON2_FLOOR.memoryCost, {
     message: `must be at least ${ARGON2_FLOOR.memoryCost} KiB (OWASP)`,
   })
   @Max(4 * 1024 * 1024)
+  @IsInt()
   ARGON2_MEMORY_KIB: number = ARGON2_FLOOR.memoryCost;
 
   @Transform(toInteger)
-  @IsInt()
   @Min(ARGON2_FLOOR.timeCost, { message: `must be at least ${ARGON2_FLOOR.timeCost} (OWASP)` })
   @Max(100)
+  @IsInt()
   ARGON2_TIME_COST: number = ARGON2_FLOOR.timeCost;
 
   @Transform(toInteger)
-  @IsInt()
   @Min(ARGON2_FLOOR.parallelism)
   @Max(16)
+  @IsInt()
   ARGON2_PARALLELISM: number = ARGON2_FLOOR.parallelism;
 }
 
@@ -175,8 +177,8 @@ function crossFieldProblem(env: Environment): string | undefined {
     if (env.JWT_SECRET !== undefined && new Set(env.JWT_SECRET).size < 16) {
       return 'JWT_SECRET looks like a placeholder (fewer than 16 distinct characters); NODE_ENV=production refuses it';
     }
-    if (env.ISSUER !== undefined && !env.ISSUER.startsWith('https://')) {
-      return 'ISSUER must be an https:// URL when NODE_ENV=production';
+    if (env.ISSUER === undefined || !env.ISSUER.startsWith('https://')) {
+      return 'ISSUER must be set to an https:// URL when NODE_ENV=production';
     }
   }
   return undefined;

@@ -5,7 +5,9 @@ import { randomBytes } from 'node:crypto';
 import { passwordConfig } from '../config/password.config';
 import { normalizePassword } from './password-policy.service';
 
-const PHC_ARGON2ID = /^\$argon2id\$v=(\d+)\$m=(\d+),t=(\d+),p=(\d+)\$/;
+// PHC string: `$argon2id$v=19$m=19456,t=2,p=1$salt$hash`; argon2 0.4x writes the parameters as
+// m,p,t, so they are read by name, not position.
+const PHC_ARGON2ID = /^\$argon2id\$v=(\d+)\$([a-z]=\d+(?:,[a-z]=\d+)*)\$/;
 
 @Injectable()
 export class PasswordHasher implements OnModuleInit {
@@ -50,13 +52,16 @@ export class PasswordHasher implements OnModuleInit {
     if (!match) {
       return true;
     }
-    const [, version, memoryCost, timeCost, parallelism] = match.map(Number);
+    const params = new Map(
+      match[2].split(',').map((pair) => [pair[0], Number(pair.slice(2))] as const),
+    );
     const wanted = this.config.argon2;
+    const below = (name: string, floor: number) => (params.get(name) ?? 0) < floor;
     return (
-      version < 0x13 ||
-      memoryCost < wanted.memoryCost ||
-      timeCost < wanted.timeCost ||
-      parallelism < wanted.parallelism
+      Number(match[1]) < 0x13 ||
+      below('m', wanted.memoryCost) ||
+      below('t', wanted.timeCost) ||
+      below('p', wanted.parallelism)
     );
   }
 }

@@ -33,7 +33,8 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     }
     if (error || !user) {
       const request = context.switchToHttp().getRequest<FastifyRequest>();
-      throw request.headers.authorization
+      // RFC 6750 section 3.1: no error code when no bearer token was sent at all.
+      throw /^Bearer\s/i.test(request.headers.authorization ?? '')
         ? new InvalidAccessTokenException()
         : new UnauthorizedException('A bearer access token is required');
     }

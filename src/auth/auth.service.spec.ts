@@ -1,0 +1,277 @@
+import { ForbiddenException } from '@nestjs/common';
+import { InvalidAccessTokenException } from '../common/invalid-access-token.exception';
+import { OAuthException } from '../common/oauth.exception';
+import { PasswordHasher } from '../passwords/password-hasher.service';
+import { AccessTokensService, IssuedAccessToken } from '../tokens/access-tokens.service';
+import { User } from '../users/entities/user.entity';
+import { UsersService } from '../users/users.service';
+import { AuthService } from './auth.service';
+
+const NOW_SECONDS = 1_767_225_600;
+const USER_ID = '0b9f6f0e-4a34-4d4b-9a0e-6f8f3b1f2c11';
+const STORED_HASH = '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$aGFzaA';
+
+function storedUser(overrides: Partial<User> = {}): User {
+  return Object.assign(new User(), {
+    id: USER_ID,
+    username: 'Ada',
+    normalizedUsername: 'ada',
+    email: null,
+    fullName: null,
+    passwordHash: STORED_HASH,
+    roles: ['user'],
+    disabled: false,
+    passwordChangedAt: new Date((NOW_SECONDS - 86400) * 1000),
+    tokenVersion: 3,
+    createdAt: new Date(0),
+    updatedAt: new Date(0),
+    ...overrides,
+  });
+}
+
+function claims(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    iss: 'https://auth.example.com',
+    aud: 'https://auth.example.com',
+    sub: USER_ID,
+    jti: '6a1f3c0e-8b7d-4e2a-9c5f-0d4b3a2e1f00',
+    iat: NOW_SECONDS - 60,
+    exp: NOW_SECONDS + 840,
+    scope: 'profile',
+    roles: ['admin'],
+    preferred_username: 'Ada',
+    token_version: 3,
+    ...overrides,
+  };
+}
+
+function setup() {
+  const users = {
+    findById: jest.fn<Promise<User | null>, [string]>(),
+    findForLogin: jest.fn<Promise<User | null>, [string]>(),
+    replacePasswordHash: jest.fn<Promise<void>, [string, string]>().mockResolvedValue(undefined),
+  } satisfies Pick<UsersService, 'findById' | 'findForLogin' | 'replacePasswordHash'>;
+  const hasher = {
+    hash: jest.fn<Promise<string>, [string]>(),
+    verify: jest.fn<Promise<boolean>, [string, string]>(),
+    verifyAgainstDummy: jest.fn<Promise<false>, [string]>().mockResolvedValue(false),
+    needsRehash: jest.fn<boolean, [string]>().mockReturnValue(false),
+  } satisfies Pick<PasswordHasher, 'hash' | 'verify' | 'verifyAgainstDummy' | 'needsRehash'>;
+  const accessTokens = {
+    issueForUser: jest.fn<Promise<IssuedAccessToken>, [User, string]>(),
+  } satisfies Pick<AccessTokensService, 'issueForUser'>;
+  // The constructor wants the classes (they have private members); the fakes have every member used.
+  const auth = new AuthService(
+    users as unknown as UsersService,
+    hasher as unknown as PasswordHasher,
+    accessTokens as unknown as AccessTokensService,
+  );
+  return { auth, users, hasher, accessTokens };
+}
+
+describe('AuthService', () => {
+  afterEach(() => {
+    jest.restoreAllMocks();
+  });
+
+  describe('userForAccessToken', () => {
+    beforeEach(() => {
+      jest.spyOn(Date, 'now').mockReturnValue(NOW_SECONDS * 1000 + 500);
+    });
+
+    it('returns id, username and roles from the database, and the token id', async () => {
+      const { auth, users } = setup();
+      users.findById.mockResolvedValue(storedUser({ roles: ['user'] }));
+
+      await expect(auth.userForAccessToken(claims({ roles: ['admin'] }))).resolves.toEqual({
+        id: USER_ID,
+        username: 'Ada',
+        roles: ['user'],
+        tokenId: '6a1f3c0e-8b7d-4e2a-9c5f-0d4b3a2e1f00',
+      });
+      expect(users.findById).toHaveBeenCalledWith(USER_ID);
+    });
+
+    it.each(['sub', 'jti', 'iat', 'exp'])(
+      'refuses a token without %s before looking the user up',
+      async (claim) => {
+        const { auth, users } = setup();
+        users.findById.mockResolvedValue(storedUser());
+        const payload = claims();
+        delete payload[claim];
+
+        await expect(auth.userForAccessToken(payload)).rejects.toBeInstanceOf(
+          InvalidAccessTokenException,
+        );
+        expect(users.findById).not.toHaveBeenCalled();
+      },
+    );
+
+    it.each([
+      ['sub', 42],
+      ['jti', 42],
+      ['iat', String(NOW_SECONDS)],
+      ['exp', String(NOW_SECONDS + 900)],
+    ])('refuses a token whose %s is of the wrong type (%j)', async (claim, value) => {
+      const { auth, users } = setup();
+      users.findById.mockResolvedValue(storedUser());
+
+      await expect(auth.userForAccessToken(claims({ [claim]: value }))).rejects.toBeInstanceOf(
+        InvalidAccessTokenException,
+      );
+    });
+
+    it('refuses a token issued more than 30 seconds in the future', async () => {
+      const { auth, users } = setup();
+      users.findById.mockResolvedValue(storedUser());
+
+      await expect(
+        auth.userForAccessToken(claims({ iat: NOW_SECONDS + 31 })),
+      ).rejects.toBeInstanceOf(InvalidAccessTokenException);
+    });
+
+    it('accepts a token issued up to 30 seconds in the future (clock skew)', async () => {
+      const { auth, users } = setup();
+      users.findById.mockResolvedValue(storedUser());
+
+      await expect(auth.userForAccessToken(claims({ iat: NOW_SECONDS + 30 }))).resolves.toEqual(
+        expect.objectContaining({ id: USER_ID }),
+      );
+    });
+
+    it('refuses a token of a user that no longer exists', async () => {
+      const { auth, users } = setup();
+      users.findById.mockResolvedValue(null);
+
+      await expect(auth.userForAccessToken(claims())).rejects.toBeInstanceOf(
+        InvalidAccessTokenException,
+      );
+    });
+
+    it('answers 403, not 401, for a disabled account', async () => {
+      const { auth, users } = setup();
+      users.findById.mockResolvedValue(storedUser({ disabled: true }));
+
+      const rejection = auth.userForAccessToken(claims());
+
+      await expect(rejection).rejects.toBeInstanceOf(ForbiddenException);
+      await expect(rejection).rejects.toMatchObject({ status: 403 });
+    });
+
+    it('refuses a token issued before the last password change (older tokenVersion)', async () => {
+      const { auth, users } = setup();
+      users.findById.mockResolvedValue(storedUser({ tokenVersion: 4 }));
+
+      await expect(auth.userForAccessToken(claims({ token_version: 3 }))).rejects.toBeInstanceOf(
+        InvalidAccessTokenException,
+      );
+    });
+
+    it('refuses a token that carries no tokenVersion at all', async () => {
+      const { auth, users } = setup();
+      users.findById.mockResolvedValue(storedUser({ tokenVersion: 0 }));
+
+      await expect(
+        auth.userForAccessToken(claims({ token_version: undefined })),
+      ).rejects.toBeInstanceOf(InvalidAccessTokenException);
+    });
+  });
+
+  describe('validateCredentials', () => {
+    it('spends a dummy verification on an unknown username and returns null', async () => {
+      const { auth, users, hasher } = setup();
+      users.findForLogin.mockResolvedValue(null);
+
+      await expect(
+        auth.validateCredentials('nobody', 'a long enough password'),
+      ).resolves.toBeNull();
+      expect(users.findForLogin).toHaveBeenCalledWith('nobody');
+      expect(hasher.verifyAgainstDummy).toHaveBeenCalledWith('a long enough password');
+      expect(hasher.verify).not.toHaveBeenCalled();
+    });
+
+    it('returns null for a wrong password and leaves the stored hash alone', async () => {
+      const { auth, users, hasher } = setup();
+      users.findForLogin.mockResolvedValue(storedUser());
+      hasher.verify.mockResolvedValue(false);
+      hasher.needsRehash.mockReturnValue(true);
+
+      await expect(auth.validateCredentials('Ada', 'not the password')).resolves.toBeNull();
+      expect(hasher.verify).toHaveBeenCalledWith(STORED_HASH, 'not the password');
+      expect(hasher.hash).not.toHaveBeenCalled();
+      expect(users.replacePasswordHash).not.toHaveBeenCalled();
+    });
+
+    it('returns the user for the right password without re-hashing a current hash', async () => {
+      const { auth, users, hasher } = setup();
+      const user = storedUser();
+      users.findForLogin.mockResolvedValue(user);
+      hasher.verify.mockResolvedValue(true);
+
+      await expect(auth.validateCredentials('Ada', 'the right password')).resolves.toBe(user);
+      expect(hasher.needsRehash).toHaveBeenCalledWith(STORED_HASH);
+      expect(hasher.verifyAgainstDummy).not.toHaveBeenCalled();
+      expect(users.replacePasswordHash).not.toHaveBeenCalled();
+    });
+
+    it('re-hashes and stores the password when the stored hash is weaker than configured', async () => {
+      const { auth, users, hasher } = setup();
+      const user = storedUser();
+      users.findForLogin.mockResolvedValue(user);
+      hasher.verify.mockResolvedValue(true);
+      hasher.needsRehash.mockReturnValue(true);
+      hasher.hash.mockResolvedValue('$argon2id$v=19$m=65536,t=3,p=1$bmV3c2FsdA$bmV3aGFzaA');
+
+      await expect(auth.validateCredentials('Ada', 'the right password')).resolves.toBe(user);
+      expect(hasher.hash).toHaveBeenCalledWith('the right password');
+      expect(users.replacePasswordHash).toHaveBeenCalledWith(
+        USER_ID,
+        '$argon2id$v=19$m=65536,t=3,p=1$bmV3c2FsdA$bmV3aGFzaA',
+      );
+    });
+  });
+
+  describe('passwordGrant', () => {
+    const issued: IssuedAccessToken = {
+      accessToken: 'header.payload.signature',
+      expiresIn: 900,
+      scope: 'profile',
+    };
+
+    it.each([undefined, '', '  '])(
+      'grants the default "profile" scope when %j is requested',
+      async (requested) => {
+        const { auth, accessTokens } = setup();
+        accessTokens.issueForUser.mockResolvedValue(issued);
+        const user = storedUser();
+
+        await expect(auth.passwordGrant(user, requested)).resolves.toEqual({
+          access_token: 'header.payload.signature',
+          token_type: 'bearer',
+          expires_in: 900,
+          scope: 'profile',
+        });
+        expect(accessTokens.issueForUser).toHaveBeenCalledWith(user, 'profile');
+      },
+    );
+
+    it('grants a repeated known scope once', async () => {
+      const { auth, accessTokens } = setup();
+      accessTokens.issueForUser.mockResolvedValue(issued);
+
+      await auth.passwordGrant(storedUser(), 'profile profile');
+
+      expect(accessTokens.issueForUser).toHaveBeenCalledWith(expect.any(User), 'profile');
+    });
+
+    it('refuses an unknown scope with invalid_scope and issues nothing', async () => {
+      const { auth, accessTokens } = setup();
+
+      const refusal = auth.passwordGrant(storedUser(), 'profile admin');
+
+      await expect(refusal).rejects.toBeInstanceOf(OAuthException);
+      await expect(refusal).rejects.toMatchObject({ error: 'invalid_scope', status: 400 });
+      expect(accessTokens.issueForUser).not.toHaveBeenCalled();
+    });
+  });
+});

@@ -1,0 +1,198 @@
+import * as argon2 from 'argon2';
+import { PasswordHasher } from './password-hasher.service';
+
+const OWASP_FLOOR = { memoryCost: 19456, timeCost: 2, parallelism: 1 };
+
+function hasher(): PasswordHasher {
+  return new PasswordHasher({ minLength: 15, maxLength: 128, argon2: OWASP_FLOOR });
+}
+
+const PASSWORD = 'correct horse battery staple';
+
+interface PhcString {
+  id: string;
+  version: string;
+  params: Record<string, string>;
+  rest: string[];
+}
+
+/** `$id$v=19$m=..,t=..,p=..$salt$hash`; the parameter order is not significant to a reader. */
+function parsePhc(hash: string): PhcString {
+  const [empty, id, version, params, ...rest] = hash.split('$');
+  expect(empty).toBe('');
+  return {
+    id,
+    version,
+    params: Object.fromEntries(
+      params.split(',').map((pair): [string, string] => {
+        const [name, value = ''] = pair.split('=');
+        return [name, value];
+      }),
+    ),
+    rest,
+  };
+}
+
+/** The same hash with its parameters written `m,t,p`, the order of the reference implementation. */
+function inCanonicalOrder(hash: string): string {
+  const { id, version, params, rest } = parsePhc(hash);
+  return ['', id, version, `m=${params.m},t=${params.t},p=${params.p}`, ...rest].join('$');
+}
+
+describe('PasswordHasher', () => {
+  let passwords: PasswordHasher;
+  let storedHash: string;
+
+  beforeAll(async () => {
+    passwords = hasher();
+    await passwords.onModuleInit();
+    storedHash = await passwords.hash(PASSWORD);
+  });
+
+  afterEach(() => {
+    jest.restoreAllMocks();
+  });
+
+  describe('hash', () => {
+    it('produces an argon2id PHC string with m=19456, t=2, p=1', () => {
+      const phc = parsePhc(storedHash);
+
+      expect(phc.id).toBe('argon2id');
+      expect(phc.version).toBe('v=19');
+      expect(phc.params).toEqual({ m: '19456', t: '2', p: '1' });
+      expect(phc.rest).toEqual([
+        expect.stringMatching(/^[A-Za-z0-9+/]{22}$/),
+        expect.stringMatching(/^[A-Za-z0-9+/]{43}$/),
+      ]);
+    });
+
+    it('salts every hash, so the same password hashes differently twice', async () => {
+      await expect(passwords.hash(PASSWORD)).resolves.not.toBe(storedHash);
+    });
+  });
+
+  describe('verify', () => {
+    it('accepts the password the hash was made from', async () => {
+      await expect(passwords.verify(storedHash, PASSWORD)).resolves.toBe(true);
+    });
+
+    it('refuses another password', async () => {
+      await expect(passwords.verify(storedHash, 'correct horse battery stapler')).resolves.toBe(
+        false,
+      );
+    });
+
+    it('does not truncate: 200-byte passwords differing only in the last character do not match', async () => {
+      // bcrypt silently ignores everything after byte 72; argon2 must compare the whole input.
+      const first = `${'a'.repeat(199)}1`;
+      const second = `${'a'.repeat(199)}2`;
+      expect(Buffer.byteLength(first)).toBe(200);
+      const hash = await passwords.hash(first);
+
+      await expect(passwords.verify(hash, second)).resolves.toBe(false);
+      await expect(passwords.verify(hash, first)).resolves.toBe(true);
+    });
+
+    it('normalises to NFKC: a hash of the "ﬁ" ligature form verifies with plain "fi"', async () => {
+      const hash = await passwords.hash('\uFB01le cabinet of curiosities');
+
+      await expect(passwords.verify(hash, 'file cabinet of curiosities')).resolves.toBe(true);
+    });
+
+    it('normalises to NFKC: a hash of plain "fi" verifies with the "ﬁ" ligature form', async () => {
+      const hash = await passwords.hash('file cabinet of curiosities');
+
+      await expect(passwords.verify(hash, '\uFB01le cabinet of curiosities')).resolves.toBe(true);
+    });
+
+    it('does not trim: a trailing space is part of the password', async () => {
+      const hash = await passwords.hash(`${PASSWORD} `);
+
+      await expect(passwords.verify(hash, PASSWORD)).resolves.toBe(false);
+      await expect(passwords.verify(storedHash, `${PASSWORD} `)).resolves.toBe(false);
+      await expect(passwords.verify(hash, `${PASSWORD} `)).resolves.toBe(true);
+    });
+
+    it.each(['not-a-hash', '$argon2id$garbage', ''])(
+      'answers false, without throwing, for the malformed stored hash %j',
+      async (malformed) => {
+        await expect(passwords.verify(malformed, PASSWORD)).resolves.toBe(false);
+      },
+    );
+  });
+
+  describe('verifyAgainstDummy', () => {
+    it('resolves false after spending a real argon2id verification', async () => {
+      const verify = jest.spyOn(passwords, 'verify');
+
+      await expect(passwords.verifyAgainstDummy(PASSWORD)).resolves.toBe(false);
+      expect(verify).toHaveBeenCalledTimes(1);
+      const [dummyHash, password] = verify.mock.calls[0];
+      expect(password).toBe(PASSWORD);
+      expect(parsePhc(dummyHash)).toMatchObject({
+        id: 'argon2id',
+        params: { m: '19456', t: '2', p: '1' },
+      });
+    });
+  });
+
+  describe('needsRehash', () => {
+    it('is false for a hash this service just made with the current parameters', () => {
+      expect(passwords.needsRehash(storedHash)).toBe(false);
+    });
+
+    it('is false for a current-parameter hash written in the canonical m,t,p order', async () => {
+      const canonical = inCanonicalOrder(storedHash);
+      await expect(passwords.verify(canonical, PASSWORD)).resolves.toBe(true);
+
+      expect(passwords.needsRehash(canonical)).toBe(false);
+    });
+
+    it('is false for a hash made with stronger parameters', async () => {
+      const hash = await argon2.hash(PASSWORD, {
+        type: argon2.argon2id,
+        ...OWASP_FLOOR,
+        timeCost: 3,
+      });
+
+      expect(passwords.needsRehash(inCanonicalOrder(hash))).toBe(false);
+    });
+
+    it('is true for an argon2id hash with less memory (m=8192)', async () => {
+      const hash = await argon2.hash(PASSWORD, {
+        type: argon2.argon2id,
+        ...OWASP_FLOOR,
+        memoryCost: 8192,
+      });
+
+      expect(passwords.needsRehash(inCanonicalOrder(hash))).toBe(true);
+      expect(passwords.needsRehash(hash)).toBe(true);
+      // Still a valid login, so the hash can be upgraded then.
+      await expect(passwords.verify(hash, PASSWORD)).resolves.toBe(true);
+    });
+
+    it('is true for an argon2id hash with fewer iterations (t=1)', async () => {
+      const hash = await argon2.hash(PASSWORD, {
+        type: argon2.argon2id,
+        ...OWASP_FLOOR,
+        timeCost: 1,
+      });
+
+      expect(passwords.needsRehash(inCanonicalOrder(hash))).toBe(true);
+      expect(passwords.needsRehash(hash)).toBe(true);
+    });
+
+    it('is true for an argon2i hash even with the current parameters', async () => {
+      const hash = await argon2.hash(PASSWORD, { type: argon2.argon2i, ...OWASP_FLOOR });
+
+      expect(passwords.needsRehash(inCanonicalOrder(hash))).toBe(true);
+    });
+
+    it.each(['$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW', 'not-a-hash', ''])(
+      'is true for the non-argon2 string %j',
+      (hash) => {
+        expect(passwords.needsRehash(hash)).toBe(true);
+      },
+    );
+  });
+});
