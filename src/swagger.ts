@@ -1,6 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { USER_SCOPES } from './auth/auth.service';
+import { USER_SCOPES } from './auth/scopes';
 import { OAUTH2_SCHEME } from './common/api-bearer-access.decorator';
 
 /** Swagger UI at /docs and the OpenAPI document at /docs-json. */

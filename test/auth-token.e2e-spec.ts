@@ -41,6 +41,7 @@ describe('POST /auth/token (password grant)', () => {
       access_token: expect.any(String),
       token_type: 'bearer',
       expires_in: expect.any(Number),
+      refresh_token: expect.any(String),
       scope: 'profile',
     });
     const body = response.body as { access_token: string; expires_in: number };

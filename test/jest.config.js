@@ -3,7 +3,12 @@ const path = require('node:path');
 // Unit specs sit beside the code; e2e specs in test/ run once on SQLite and, when
 // TEST_DATABASE_URL is set, once more on PostgreSQL (a fresh schema per test file).
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/test/tsconfig.jest.json' }] };
-const base = { moduleFileExtensions: ['js', 'json', 'ts'], rootDir: path.join(__dirname, '..'), transform, testEnvironment: 'node' };
+const base = {
+  moduleFileExtensions: ['js', 'json', 'ts'],
+  rootDir: path.join(__dirname, '..'),
+  transform,
+  testEnvironment: 'node',
+};
 
 const e2e = (database) => ({
   ...base,

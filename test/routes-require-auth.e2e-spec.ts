@@ -68,7 +68,10 @@ describe('closed by default', () => {
       .map((route) => `${route.method} ${route.path}`);
     expect(publicRoutes.sort()).toEqual([
       'GET /.well-known/jwks.json',
+      'GET /.well-known/oauth-authorization-server',
+      'POST /auth/introspect',
       'POST /auth/register',
+      'POST /auth/revoke',
       'POST /auth/token',
     ]);
   });

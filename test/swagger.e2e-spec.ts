@@ -48,6 +48,16 @@ describe('Swagger UI and the OpenAPI document', () => {
       ['/users/{id}', 'get', true],
       ['/users/{id}', 'patch', true],
       ['/users/{id}', 'delete', true],
+      ['/auth/revoke', 'post', false],
+      ['/auth/introspect', 'post', false],
+      ['/.well-known/oauth-authorization-server', 'get', false],
+      ['/users/me/sessions', 'get', true],
+      ['/users/me/sessions', 'delete', true],
+      ['/users/me/sessions/{id}', 'delete', true],
+      ['/clients', 'get', true],
+      ['/clients', 'post', true],
+      ['/clients/{clientId}', 'delete', true],
+      ['/keys/rotate', 'post', true],
     ];
     for (const [path, method, protectedRoute] of expected) {
       const operation = document.paths[path]?.[method];

@@ -1,8 +1,10 @@
 import { ForbiddenException } from '@nestjs/common';
 import { InvalidAccessTokenException } from '../common/invalid-access-token.exception';
-import { OAuthException } from '../common/oauth.exception';
 import { PasswordHasher } from '../passwords/password-hasher.service';
-import { AccessTokensService, IssuedAccessToken } from '../tokens/access-tokens.service';
+import { Client } from '../clients/entities/client.entity';
+import { ClientsService } from '../clients/clients.service';
+import { SessionsService } from '../sessions/sessions.service';
+import { AccessTokenDenylist } from '../tokens/access-token-denylist.service';
 import { User } from '../users/entities/user.entity';
 import { UsersService } from '../users/users.service';
 import { AuthService } from './auth.service';
@@ -57,16 +59,24 @@ function setup() {
     verifyAgainstDummy: jest.fn<Promise<false>, [string]>().mockResolvedValue(false),
     needsRehash: jest.fn<boolean, [string]>().mockReturnValue(false),
   } satisfies Pick<PasswordHasher, 'hash' | 'verify' | 'verifyAgainstDummy' | 'needsRehash'>;
-  const accessTokens = {
-    issueForUser: jest.fn<Promise<IssuedAccessToken>, [User, string]>(),
-  } satisfies Pick<AccessTokensService, 'issueForUser'>;
+  const sessions = {
+    isActive: jest.fn<Promise<boolean>, [string]>().mockResolvedValue(true),
+  } satisfies Pick<SessionsService, 'isActive'>;
+  const clients = {
+    findById: jest.fn<Promise<Client | null>, [string]>().mockResolvedValue(null),
+  } satisfies Pick<ClientsService, 'findById'>;
+  const denylist = {
+    isRevoked: jest.fn<Promise<boolean>, [string]>().mockResolvedValue(false),
+  } satisfies Pick<AccessTokenDenylist, 'isRevoked'>;
   // The constructor wants the classes (they have private members); the fakes have every member used.
   const auth = new AuthService(
     users as unknown as UsersService,
     hasher as unknown as PasswordHasher,
-    accessTokens as unknown as AccessTokensService,
+    sessions as unknown as SessionsService,
+    clients as unknown as ClientsService,
+    denylist as unknown as AccessTokenDenylist,
   );
-  return { auth, users, hasher, accessTokens };
+  return { auth, users, hasher, sessions, clients, denylist };
 }
 
 describe('AuthService', () => {
@@ -88,8 +98,61 @@ describe('AuthService', () => {
         username: 'Ada',
         roles: ['user'],
         tokenId: '6a1f3c0e-8b7d-4e2a-9c5f-0d4b3a2e1f00',
+        sessionId: undefined,
+        clientId: undefined,
       });
       expect(users.findById).toHaveBeenCalledWith(USER_ID);
+    });
+
+    it('refuses a token whose jti was revoked', async () => {
+      const { auth, users, denylist } = setup();
+      users.findById.mockResolvedValue(storedUser());
+      denylist.isRevoked.mockResolvedValue(true);
+
+      await expect(auth.userForAccessToken(claims())).rejects.toBeInstanceOf(
+        InvalidAccessTokenException,
+      );
+      expect(denylist.isRevoked).toHaveBeenCalledWith('6a1f3c0e-8b7d-4e2a-9c5f-0d4b3a2e1f00');
+    });
+
+    it('refuses a token whose session was revoked, and reports the session when it is alive', async () => {
+      const { auth, users, sessions } = setup();
+      users.findById.mockResolvedValue(storedUser());
+      const sid = '1d2c3b4a-0000-4000-8000-000000000001';
+
+      await expect(auth.userForAccessToken(claims({ sid }))).resolves.toMatchObject({
+        sessionId: sid,
+      });
+      sessions.isActive.mockResolvedValue(false);
+      await expect(auth.userForAccessToken(claims({ sid }))).rejects.toBeInstanceOf(
+        InvalidAccessTokenException,
+      );
+      expect(sessions.isActive).toHaveBeenCalledWith(sid);
+    });
+
+    it('refuses a user token issued through a client that was since deleted', async () => {
+      const { auth, users, clients } = setup();
+      users.findById.mockResolvedValue(storedUser());
+
+      await expect(
+        auth.userForAccessToken(claims({ client_id: 'pc_gone' })),
+      ).rejects.toBeInstanceOf(InvalidAccessTokenException);
+      expect(clients.findById).toHaveBeenCalledWith('pc_gone');
+    });
+
+    it("answers 403 for a client's own token: these routes act for a user", async () => {
+      const { auth, users, clients } = setup();
+      clients.findById.mockResolvedValue(
+        Object.assign(new Client(), { clientId: 'pc_svc', name: 'svc', scopes: [], grants: [] }),
+      );
+      const clientToken = claims({ sub: 'pc_svc', client_id: 'pc_svc' });
+      delete clientToken.preferred_username;
+      delete clientToken.roles;
+      delete clientToken.token_version;
+
+      await expect(auth.userForAccessToken(clientToken)).rejects.toBeInstanceOf(ForbiddenException);
+      await expect(auth.principalFor(clientToken)).resolves.toMatchObject({ kind: 'client' });
+      expect(users.findById).not.toHaveBeenCalled();
     });
 
     it.each(['sub', 'jti', 'iat', 'exp'])(
@@ -228,50 +291,6 @@ describe('AuthService', () => {
         USER_ID,
         '$argon2id$v=19$m=65536,t=3,p=1$bmV3c2FsdA$bmV3aGFzaA',
       );
-    });
-  });
-
-  describe('passwordGrant', () => {
-    const issued: IssuedAccessToken = {
-      accessToken: 'header.payload.signature',
-      expiresIn: 900,
-      scope: 'profile',
-    };
-
-    it.each([undefined, '', '  '])(
-      'grants the default "profile" scope when %j is requested',
-      async (requested) => {
-        const { auth, accessTokens } = setup();
-        accessTokens.issueForUser.mockResolvedValue(issued);
-        const user = storedUser();
-
-        await expect(auth.passwordGrant(user, requested)).resolves.toEqual({
-          access_token: 'header.payload.signature',
-          token_type: 'bearer',
-          expires_in: 900,
-          scope: 'profile',
-        });
-        expect(accessTokens.issueForUser).toHaveBeenCalledWith(user, 'profile');
-      },
-    );
-
-    it('grants a repeated known scope once', async () => {
-      const { auth, accessTokens } = setup();
-      accessTokens.issueForUser.mockResolvedValue(issued);
-
-      await auth.passwordGrant(storedUser(), 'profile profile');
-
-      expect(accessTokens.issueForUser).toHaveBeenCalledWith(expect.any(User), 'profile');
-    });
-
-    it('refuses an unknown scope with invalid_scope and issues nothing', async () => {
-      const { auth, accessTokens } = setup();
-
-      const refusal = auth.passwordGrant(storedUser(), 'profile admin');
-
-      await expect(refusal).rejects.toBeInstanceOf(OAuthException);
-      await expect(refusal).rejects.toMatchObject({ error: 'invalid_scope', status: 400 });
-      expect(accessTokens.issueForUser).not.toHaveBeenCalled();
     });
   });
 });

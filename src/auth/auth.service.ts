@@ -1,26 +1,37 @@
 import { ForbiddenException, Injectable } from '@nestjs/common';
 import { InvalidAccessTokenException } from '../common/invalid-access-token.exception';
-import { OAuthException } from '../common/oauth.exception';
 import { PasswordHasher } from '../passwords/password-hasher.service';
-import { AccessTokenClaims, AccessTokensService } from '../tokens/access-tokens.service';
+import { Client } from '../clients/entities/client.entity';
+import { ClientsService } from '../clients/clients.service';
+import { SessionsService } from '../sessions/sessions.service';
+import { AccessTokenDenylist } from '../tokens/access-token-denylist.service';
+import { AccessTokenClaims } from '../tokens/access-tokens.service';
+import { CLOCK_SKEW_SECONDS } from '../tokens/clock-skew';
 import { User } from '../users/entities/user.entity';
 import { UsersService } from '../users/users.service';
 import { AuthenticatedUser } from './authenticated-user';
-import { TokenResponseDto } from './dto/token-response.dto';
 
-/** Scopes a user's token may carry; the only one for now, and the default. */
-export const USER_SCOPES = ['profile'];
+export { CLOCK_SKEW_SECONDS };
 
-/** RFC 6749 allows small clock differences between issuer and verifier; RFC 9068 peers use 30 s too. */
-export const CLOCK_SKEW_SECONDS = 30;
+export type Principal =
+  | { kind: 'user'; user: User; claims: AccessTokenClaims }
+  | { kind: 'client'; client: Client; claims: AccessTokenClaims };
 
-function grantedScope(requested: string | undefined): string {
-  const scopes = (requested ?? '').split(' ').filter(Boolean);
-  const unknown = scopes.filter((scope) => !USER_SCOPES.includes(scope));
-  if (unknown.length > 0) {
-    throw new OAuthException('invalid_scope', `Unknown scope: ${unknown.join(' ')}`);
+function wellFormedClaims(payload: unknown): AccessTokenClaims {
+  const claims = payload as Partial<AccessTokenClaims>;
+  const now = Math.floor(Date.now() / 1000);
+  if (
+    typeof claims.sub !== 'string' ||
+    typeof claims.jti !== 'string' ||
+    typeof claims.iat !== 'number' ||
+    typeof claims.exp !== 'number' ||
+    claims.iat > now + CLOCK_SKEW_SECONDS ||
+    (claims.sid !== undefined && typeof claims.sid !== 'string') ||
+    (claims.client_id !== undefined && typeof claims.client_id !== 'string')
+  ) {
+    throw new InvalidAccessTokenException();
   }
-  return (scopes.length > 0 ? [...new Set(scopes)] : USER_SCOPES).join(' ');
+  return claims as AccessTokenClaims;
 }
 
 @Injectable()
@@ -28,7 +39,9 @@ export class AuthService {
   constructor(
     private readonly users: UsersService,
     private readonly hasher: PasswordHasher,
-    private readonly accessTokens: AccessTokensService,
+    private readonly sessions: SessionsService,
+    private readonly clients: ClientsService,
+    private readonly denylist: AccessTokenDenylist,
   ) {}
 
   /**
@@ -50,42 +63,57 @@ export class AuthService {
     return user;
   }
 
-  async passwordGrant(user: User, requestedScope: string | undefined): Promise<TokenResponseDto> {
-    const issued = await this.accessTokens.issueForUser(user, grantedScope(requestedScope));
-    return {
-      access_token: issued.accessToken,
-      token_type: 'bearer',
-      expires_in: issued.expiresIn,
-      scope: issued.scope,
-    };
-  }
-
   /**
-   * Checks what a signature cannot: that the claims are complete and sane, and that the account
-   * still exists, is enabled, and has not changed its password since the token was issued (tokenVersion).
+   * Checks what a signature cannot: that the claims are complete and sane, that the token was not
+   * revoked (by `jti`, or with its session), that its client still exists, and for a user that
+   * the account exists, is enabled, and has not changed its password since (tokenVersion).
    */
-  async userForAccessToken(payload: unknown): Promise<AuthenticatedUser> {
-    const claims = payload as Partial<AccessTokenClaims>;
-    const now = Math.floor(Date.now() / 1000);
-    if (
-      typeof claims.sub !== 'string' ||
-      typeof claims.jti !== 'string' ||
-      typeof claims.iat !== 'number' ||
-      typeof claims.exp !== 'number' ||
-      claims.iat > now + CLOCK_SKEW_SECONDS
-    ) {
-      throw new InvalidAccessTokenException();
-    }
-    const user = await this.users.findById(claims.sub);
-    if (!user) {
-      throw new InvalidAccessTokenException();
-    }
-    if (user.disabled) {
+  async principalFor(payload: unknown): Promise<Principal> {
+    const claims = wellFormedClaims(payload);
+    const isClientToken =
+      claims.client_id !== undefined &&
+      claims.sub === claims.client_id &&
+      claims.preferred_username === undefined;
+    const [revoked, sessionActive, client, user] = await Promise.all([
+      this.denylist.isRevoked(claims.jti),
+      claims.sid === undefined ? true : this.sessions.isActive(claims.sid),
+      claims.client_id === undefined ? undefined : this.clients.findById(claims.client_id),
+      isClientToken ? undefined : this.users.findById(claims.sub),
+    ]);
+    // A disabled account answers 403 even though disabling also ended its sessions (contract:
+    // GET /users/me "403 disabled account"); every other failure is an invalid token.
+    if (user?.disabled) {
       throw new ForbiddenException('This account is disabled');
     }
-    if (claims.token_version !== user.tokenVersion) {
+    if (revoked || !sessionActive || client === null) {
       throw new InvalidAccessTokenException();
     }
-    return { id: user.id, username: user.username, roles: user.roles, tokenId: claims.jti };
+    if (isClientToken) {
+      if (!client) {
+        throw new InvalidAccessTokenException();
+      }
+      return { kind: 'client', client, claims };
+    }
+    if (!user || claims.token_version !== user.tokenVersion) {
+      throw new InvalidAccessTokenException();
+    }
+    return { kind: 'user', user, claims };
+  }
+
+  /** The caller of one of Portcullis's own routes, all of which act for a user. */
+  async userForAccessToken(payload: unknown): Promise<AuthenticatedUser> {
+    const principal = await this.principalFor(payload);
+    if (principal.kind === 'client') {
+      throw new ForbiddenException("This route acts for a user; a client's token cannot call it");
+    }
+    const { user, claims } = principal;
+    return {
+      id: user.id,
+      username: user.username,
+      roles: user.roles,
+      tokenId: claims.jti,
+      sessionId: claims.sid,
+      clientId: claims.client_id,
+    };
   }
 }

@@ -4,4 +4,8 @@ export interface AuthenticatedUser {
   username: string;
   roles: string[];
   tokenId: string;
+  /** The session (refresh-token family) of the token, when it came from a login. */
+  sessionId?: string;
+  /** The client the user logged in through, when one authenticated. */
+  clientId?: string;
 }

@@ -31,6 +31,7 @@ describe('validateEnvironment', () => {
         ARGON2_MEMORY_KIB: 19456,
         ARGON2_TIME_COST: 2,
         ARGON2_PARALLELISM: 1,
+        KEY_PUBLISH_DELAY: 0,
       });
     });
 
@@ -112,6 +113,19 @@ describe('validateEnvironment', () => {
       );
     });
 
+    it.each(['RS256', 'ES256', 'EdDSA'])('accepts JWT_ALG=%s without a JWT_SECRET', (alg) => {
+      expect(validateEnvironment({ JWT_ALG: alg }).JWT_ALG).toBe(alg);
+    });
+
+    it.each([
+      ['0', 0],
+      ['600', 600],
+      ['10m', 600],
+      ['1d', 86400],
+    ])('reads KEY_PUBLISH_DELAY=%s as %i seconds', (value, seconds) => {
+      expect(validateEnvironment({ KEY_PUBLISH_DELAY: value }).KEY_PUBLISH_DELAY).toBe(seconds);
+    });
+
     it('accepts a postgres:// DATABASE_URL', () => {
       const url = 'postgres://portcullis@db.internal:5432/portcullis';
 
@@ -142,7 +156,8 @@ describe('validateEnvironment', () => {
       ['REDIS_URL', { REDIS_URL: 'http://cache:6379' }],
       ['ISSUER', { ISSUER: 'auth.example.com' }],
       ['JWT_ALG', { JWT_ALG: 'none' }],
-      ['JWT_ALG', { JWT_ALG: 'EdDSA' }],
+      ['JWT_ALG', { JWT_ALG: 'HS512' }],
+      ['JWT_ALG', { JWT_ALG: 'eddsa' }],
       ['JWT_ALG', { JWT_ALG: 'rs256' }],
       ['JWT_SECRET', { JWT_ALG: 'HS256' }],
       ['JWT_SECRET', { JWT_ALG: 'HS256', JWT_SECRET: STRONG_SECRET.slice(0, 31) }],
@@ -151,6 +166,8 @@ describe('validateEnvironment', () => {
       ['ACCESS_TOKEN_TTL', { ACCESS_TOKEN_TTL: '2d' }],
       ['ACCESS_TOKEN_TTL', { ACCESS_TOKEN_TTL: '10s' }],
       ['REFRESH_TOKEN_TTL', { REFRESH_TOKEN_TTL: 'forever' }],
+      ['KEY_PUBLISH_DELAY', { KEY_PUBLISH_DELAY: '-5' }],
+      ['KEY_PUBLISH_DELAY', { KEY_PUBLISH_DELAY: '2d' }],
       ['PASSWORD_MIN_LENGTH', { PASSWORD_MIN_LENGTH: '7' }],
       ['PASSWORD_MIN_LENGTH', { PASSWORD_MIN_LENGTH: '129' }],
       ['ARGON2_MEMORY_KIB', { ARGON2_MEMORY_KIB: '1024' }],

@@ -13,7 +13,7 @@ import {
   ValidationError,
 } from 'class-validator';
 
-export const JWT_ALGORITHMS = ['RS256', 'ES256', 'HS256'] as const;
+export const JWT_ALGORITHMS = ['RS256', 'ES256', 'EdDSA', 'HS256'] as const;
 export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
 
 export const ARGON2_FLOOR = { memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
@@ -89,9 +89,7 @@ export class Environment {
   @MinLength(1)
   AUDIENCE?: string;
 
-  @IsIn(JWT_ALGORITHMS, {
-    message: `must be one of ${JWT_ALGORITHMS.join(', ')} (EdDSA is not available yet)`,
-  })
+  @IsIn(JWT_ALGORITHMS, { message: `must be one of ${JWT_ALGORITHMS.join(', ')}` })
   JWT_ALG: JwtAlgorithm = 'RS256';
 
   @IsOptional()
@@ -104,11 +102,32 @@ export class Environment {
   @IsInt({ message: 'must be a duration such as 900, 900s, 15m, 12h or 30d' })
   ACCESS_TOKEN_TTL = 900;
 
+  /** A rotated-in key is in the JWKS this long before it signs, so cached verifiers can fetch it. */
+  @Transform(toSeconds)
+  @Min(0)
+  @Max(86400)
+  @IsInt({ message: 'must be a duration from 0 to 1 day, such as 0, 600, 10m or 1h' })
+  KEY_PUBLISH_DELAY = 0;
+
   @Transform(toSeconds)
   @Min(60)
   @Max(365 * 86400)
   @IsInt({ message: 'must be a duration such as 3600, 12h or 30d' })
   REFRESH_TOKEN_TTL = 30 * 86400;
+
+  /** A session (refresh-token family) dies after this long without a refresh. */
+  @Transform(toSeconds)
+  @Min(60)
+  @Max(365 * 86400)
+  @IsInt({ message: 'must be a duration such as 3600, 12h or 7d' })
+  REFRESH_IDLE_TTL = 7 * 86400;
+
+  /** Seconds during which replaying a just-spent refresh token returns its successor instead of revoking. */
+  @Transform(toSeconds)
+  @Min(0)
+  @Max(300)
+  @IsInt({ message: 'must be a number of seconds from 0 to 300' })
+  REFRESH_REUSE_GRACE = 0;
 
   @IsOptional()
   @IsString()

@@ -5,9 +5,28 @@ import { DatabaseConfig } from '../config/database.config';
 import { SigningKey } from '../tokens/entities/signing-key.entity';
 import { User } from '../users/entities/user.entity';
 import { InitialSchema1732233600000 } from './migrations/1732233600000-initial-schema';
+import { SessionsClientsAudit1732233800000 } from './migrations/1732233800000-sessions-clients-audit';
+import { SigningKeyRotation1732233700000 } from './migrations/1732233700000-signing-key-rotation';
+import { AuditEvent } from '../audit/entities/audit-event.entity';
+import { Client } from '../clients/entities/client.entity';
+import { RefreshToken } from '../sessions/entities/refresh-token.entity';
+import { Session } from '../sessions/entities/session.entity';
+import { RevokedAccessToken } from '../tokens/entities/revoked-access-token.entity';
 
-export const entities = [User, SigningKey];
-export const migrations = [InitialSchema1732233600000];
+export const entities = [
+  User,
+  SigningKey,
+  Session,
+  RefreshToken,
+  RevokedAccessToken,
+  Client,
+  AuditEvent,
+];
+export const migrations = [
+  InitialSchema1732233600000,
+  SessionsClientsAudit1732233800000,
+  SigningKeyRotation1732233700000,
+];
 
 /** One description of the database for the app, the tests and the TypeORM CLI (ormconfig.ts). */
 export function dataSourceOptions(config: DatabaseConfig): DataSourceOptions {

@@ -1,8 +1,9 @@
 import type { ConfigType } from '@nestjs/config';
-import { JwtService } from '@nestjs/jwt';
-import { generateKeyPairSync, KeyObject } from 'node:crypto';
+import { JWTHeaderParameters, JWTPayload, jwtVerify, SignJWT } from 'jose';
+import { createSecretKey, generateKeyPairSync, KeyObject, randomBytes } from 'node:crypto';
 import { appConfig } from '../config/app.config';
 import { authConfig } from '../config/auth.config';
+import { JwtAlgorithm } from '../config/environment';
 import { User } from '../users/entities/user.entity';
 import {
   AccessTokenClaims,
@@ -11,7 +12,10 @@ import {
 } from './access-tokens.service';
 import { SigningKeysService } from './signing-keys.service';
 
-type SigningKeys = Pick<SigningKeysService, 'algorithm' | 'currentSigningKey' | 'verificationKey'>;
+type SigningKeys = Pick<
+  SigningKeysService,
+  'algorithm' | 'currentSigningKey' | 'findVerificationKey'
+>;
 
 const KID = 'test-key-1';
 const ISSUER = 'https://auth.example.com';
@@ -35,6 +39,9 @@ function authSettings(accessTokenTtl = 900): ConfigType<typeof authConfig> {
     jwtAlg: 'RS256',
     jwtSecret: undefined,
     accessTokenTtl,
+    keyPublishDelay: 0,
+    refreshIdleTtl: 7 * 86400,
+    refreshReuseGrace: 0,
     refreshTokenTtl: 30 * 86400,
     registrationEnabled: true,
     bootstrapAdmin: undefined,
@@ -73,46 +80,62 @@ function tokenWithHeader(header: Record<string, unknown>): string {
 
 const VALID_HEADER = { alg: 'RS256', kid: KID, typ: 'at+jwt' };
 
+interface SigningSetup {
+  alg: JwtAlgorithm;
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+}
+
+const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64url');
+
 describe('AccessTokensService', () => {
   let publicKey: KeyObject;
   let privateKey: KeyObject;
-  let jwt: JwtService;
+  /** The kids the service asked the key store about, in order. */
+  let lookedUp: string[];
 
   beforeAll(() => {
     ({ publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 }));
-    jwt = new JwtService();
   });
 
   beforeEach(() => {
     jest.spyOn(Date, 'now').mockReturnValue(NOW_MS);
+    lookedUp = [];
   });
 
   afterEach(() => {
     jest.restoreAllMocks();
   });
 
-  function service(accessTokenTtl?: number): AccessTokensService {
+  function service(
+    accessTokenTtl?: number,
+    signing: SigningSetup = { alg: 'RS256', privateKey, publicKey },
+  ): AccessTokensService {
     const keys: SigningKeys = {
-      algorithm: 'RS256',
-      currentSigningKey: () => ({ kid: KID, alg: 'RS256', privateKey }),
-      verificationKey: (kid: string) => (kid === KID ? publicKey : undefined),
+      algorithm: signing.alg,
+      currentSigningKey: () => ({ kid: KID, alg: signing.alg, privateKey: signing.privateKey }),
+      findVerificationKey: (kid: string) => {
+        lookedUp.push(kid);
+        return Promise.resolve(kid === KID ? signing.publicKey : undefined);
+      },
     };
     // The constructor wants the class (it has private members); the fake has every member used.
     return new AccessTokensService(
-      jwt,
       keys as unknown as SigningKeysService,
       app,
       authSettings(accessTokenTtl),
     );
   }
 
-  function verified(token: string): Promise<AccessTokenClaims> {
-    return jwt.verifyAsync<AccessTokenClaims>(token, {
-      publicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  /** An independent check of what the service signs, as a peer would make it. */
+  async function verified(token: string): Promise<AccessTokenClaims> {
+    const { payload } = await jwtVerify(token, publicKey, {
       algorithms: ['RS256'],
       issuer: ISSUER,
       audience: AUDIENCE,
+      currentDate: new Date(NOW_MS),
     });
+    return payload as unknown as AccessTokenClaims;
   }
 
   describe('issueForUser', () => {
@@ -173,111 +196,198 @@ describe('AccessTokensService', () => {
       await expect(verified(accessToken)).resolves.toMatchObject({ token_version: 7 });
     });
 
-    it('issues a token whose verification key is found from its own header', async () => {
+    it('issues tokens that its own verify accepts', async () => {
       const tokens = service();
       const { accessToken } = await tokens.issueForUser(user(), 'profile');
 
-      expect(tokens.verificationKeyFor(accessToken)).toBe(publicKey);
+      await expect(tokens.verify(accessToken)).resolves.toMatchObject({ sub: user().id });
     });
   });
 
-  describe('verificationKeyFor', () => {
-    it('returns the public key of the kid for typ "at+jwt"', () => {
-      expect(service().verificationKeyFor(tokenWithHeader(VALID_HEADER))).toBe(publicKey);
+  describe('verify', () => {
+    function claims(overrides: JWTPayload = {}): JWTPayload {
+      return {
+        iss: ISSUER,
+        aud: AUDIENCE,
+        sub: 'someone',
+        iat: NOW_SECONDS,
+        exp: NOW_SECONDS + 900,
+        jti: 'jti-1',
+        scope: 'profile',
+        ...overrides,
+      };
+    }
+
+    /** Signed with the service's own key: only what the test changes is wrong. */
+    function signed(
+      payload: JWTPayload = claims(),
+      header: Partial<JWTHeaderParameters> = {},
+      key: KeyObject = privateKey,
+    ): Promise<string> {
+      return new SignJWT(payload).setProtectedHeader({ ...VALID_HEADER, ...header }).sign(key);
+    }
+
+    async function expectRejected(token: string | Promise<string>): Promise<void> {
+      await expect(service().verify(await token)).rejects.toThrow(RejectedTokenError);
+    }
+
+    it('returns the claims of a token signed with a known kid', async () => {
+      await expect(service().verify(await signed())).resolves.toEqual(claims());
     });
 
-    it('returns the public key of the kid for typ "application/at+jwt"', () => {
-      const token = tokenWithHeader({ ...VALID_HEADER, typ: 'application/at+jwt' });
+    it.each(['at+jwt', 'application/at+jwt', 'AT+JWT', 'Application/At+Jwt'])(
+      'accepts typ "%s" (media types compare ignoring case, RFC 9068 section 4)',
+      async (typ) => {
+        await expect(service().verify(await signed(claims(), { typ }))).resolves.toEqual(claims());
+      },
+    );
 
-      expect(service().verificationKeyFor(token)).toBe(publicKey);
+    it('asks the key store for the kid, which may reload the keys to find it', async () => {
+      await service().verify(await signed());
+
+      expect(lookedUp).toEqual([KID]);
     });
 
-    it('compares typ ignoring case, as media types are', () => {
-      const token = tokenWithHeader({ ...VALID_HEADER, typ: 'AT+JWT' });
+    describe('refuses from the header alone, without looking up a key', () => {
+      afterEach(() => {
+        expect(lookedUp).toEqual([]);
+      });
 
-      expect(service().verificationKeyFor(token)).toBe(publicKey);
+      it.each([
+        ['without typ', { alg: 'RS256', kid: KID }],
+        ['with typ "JWT" (an ID token or any other JWT)', { ...VALID_HEADER, typ: 'JWT' }],
+        ['whose typ is not a string', { ...VALID_HEADER, typ: ['at+jwt'] }],
+        ['with alg "none"', { ...VALID_HEADER, alg: 'none' }],
+        // The classic confusion attack: an HMAC "signed" with the published RSA public key.
+        ['with alg HS256 while RS256 is configured', { ...VALID_HEADER, alg: 'HS256' }],
+        ['with alg ES256 while RS256 is configured', { ...VALID_HEADER, alg: 'ES256' }],
+        ['without alg', { kid: KID, typ: 'at+jwt' }],
+      ])('a token %s', async (_label, header) => {
+        await expectRejected(tokenWithHeader(header));
+      });
+
+      it.each([
+        ['a header that is base64url but not JSON', `${b64('{alg: RS256')}.${encode({})}.c2ln`],
+        ['a JSON array header', `${encode(['at+jwt'])}.${encode({})}.c2ln`],
+        ['a JSON null header', `${encode(null)}.${encode({})}.c2ln`],
+        ['a header that is not base64url at all', '%%%not base64%%%.e30.c2ln'],
+        ['an empty string', ''],
+      ])('%s', async (_label, token) => {
+        await expectRejected(token);
+      });
     });
 
-    it('refuses a token without typ', () => {
-      const token = tokenWithHeader({ alg: 'RS256', kid: KID });
-
-      expect(() => service().verificationKeyFor(token)).toThrow(RejectedTokenError);
+    it.each([
+      ['an unknown kid', { kid: 'someone-elses-key' }],
+      ['a kid that is not a string', { kid: 1 }],
+      ['no kid', { kid: undefined }],
+    ])('refuses a token with %s', async (_label, header) => {
+      await expectRejected(tokenWithHeader({ ...VALID_HEADER, ...header }));
     });
 
-    it('refuses a token with typ "JWT" (an ID token or any other JWT)', () => {
-      const token = tokenWithHeader({ ...VALID_HEADER, typ: 'JWT' });
+    it('refuses a token whose signature was altered', async () => {
+      const [header, payload, signature] = (await signed()).split('.');
+      const flipped = `${signature[0] === 'A' ? 'B' : 'A'}${signature.slice(1)}`;
 
-      expect(() => service().verificationKeyFor(token)).toThrow(RejectedTokenError);
+      await expectRejected(`${header}.${payload}.${flipped}`);
     });
 
-    it('refuses a token whose typ is not a string', () => {
-      const token = tokenWithHeader({ ...VALID_HEADER, typ: ['at+jwt'] });
+    it('refuses a token whose payload was changed after signing', async () => {
+      const [header, , signature] = (await signed()).split('.');
 
-      expect(() => service().verificationKeyFor(token)).toThrow(RejectedTokenError);
+      await expectRejected(`${header}.${encode(claims({ sub: 'admin' }))}.${signature}`);
     });
 
-    it('refuses alg "none"', () => {
-      const token = tokenWithHeader({ ...VALID_HEADER, alg: 'none' });
+    it('refuses a token signed by another key that claims the known kid', async () => {
+      const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
 
-      expect(() => service().verificationKeyFor(token)).toThrow(RejectedTokenError);
+      await expectRejected(signed(claims(), {}, other));
     });
 
-    it('refuses alg HS256 when RS256 is configured, even with a known kid', () => {
-      // The classic confusion attack: an HMAC "signed" with the published RSA public key.
-      const token = tokenWithHeader({ ...VALID_HEADER, alg: 'HS256' });
+    it('accepts a token expired less than 30 seconds ago and refuses one expired longer', async () => {
+      const tokens = service();
 
-      expect(() => service().verificationKeyFor(token)).toThrow(RejectedTokenError);
+      await expect(tokens.verify(await signed(claims({ exp: NOW_SECONDS - 20 })))).resolves.toEqual(
+        claims({ exp: NOW_SECONDS - 20 }),
+      );
+      await expectRejected(signed(claims({ exp: NOW_SECONDS - 40 })));
     });
 
-    it('refuses a token without alg', () => {
-      const token = tokenWithHeader({ kid: KID, typ: 'at+jwt' });
+    it('accepts nbf and iat up to 30 seconds ahead and refuses them further ahead', async () => {
+      const tokens = service();
 
-      expect(() => service().verificationKeyFor(token)).toThrow(RejectedTokenError);
+      await expect(tokens.verify(await signed(claims({ nbf: NOW_SECONDS + 20 })))).resolves.toEqual(
+        claims({ nbf: NOW_SECONDS + 20 }),
+      );
+      await expect(tokens.verify(await signed(claims({ iat: NOW_SECONDS + 20 })))).resolves.toEqual(
+        claims({ iat: NOW_SECONDS + 20 }),
+      );
+      await expectRejected(signed(claims({ nbf: NOW_SECONDS + 40 })));
+      await expectRejected(signed(claims({ iat: NOW_SECONDS + 40 })));
     });
 
-    it('refuses an unknown kid', () => {
-      const token = tokenWithHeader({ ...VALID_HEADER, kid: 'someone-elses-key' });
-
-      expect(() => service().verificationKeyFor(token)).toThrow(RejectedTokenError);
+    it('refuses a token from another issuer', async () => {
+      await expectRejected(signed(claims({ iss: 'https://evil.example.com' })));
     });
 
-    it('refuses a token without kid', () => {
-      const token = tokenWithHeader({ alg: 'RS256', typ: 'at+jwt' });
-
-      expect(() => service().verificationKeyFor(token)).toThrow(RejectedTokenError);
+    it('refuses a token for another audience', async () => {
+      await expectRejected(signed(claims({ aud: 'https://other-api.example.com' })));
     });
 
-    it('refuses a kid that is not a string', () => {
-      const token = tokenWithHeader({ ...VALID_HEADER, kid: 1 });
+    it.each(['exp', 'iat', 'sub', 'jti', 'iss', 'aud'])(
+      'refuses a token without %s',
+      async (claim) => {
+        const payload = claims();
+        delete payload[claim];
 
-      expect(() => service().verificationKeyFor(token)).toThrow(RejectedTokenError);
+        await expectRejected(signed(payload));
+      },
+    );
+
+    it.each([
+      ['sub', 42],
+      ['jti', ['a']],
+      ['exp', String(NOW_SECONDS + 900)],
+    ])('refuses a token whose %s has the wrong type', async (claim, value) => {
+      await expectRejected(signed(claims({ [claim]: value })));
+    });
+  });
+
+  describe.each<[JwtAlgorithm, () => { privateKey: KeyObject; publicKey: KeyObject }]>([
+    ['EdDSA', () => generateKeyPairSync('ed25519')],
+    ['ES256', () => generateKeyPairSync('ec', { namedCurve: 'P-256' })],
+    [
+      'HS256',
+      () => {
+        const secret = createSecretKey(randomBytes(32));
+        return { privateKey: secret, publicKey: secret };
+      },
+    ],
+  ])('with JWT_ALG=%s', (alg, keyPair) => {
+    let signing: SigningSetup;
+
+    beforeAll(() => {
+      signing = { alg, ...keyPair() };
     });
 
-    it('refuses a header that is base64url but not JSON', () => {
-      const header = Buffer.from('{alg: RS256', 'utf8').toString('base64url');
+    it('signs with that algorithm and verifies what it signed', async () => {
+      const tokens = service(undefined, signing);
+      const { accessToken } = await tokens.issueForUser(user(), 'profile');
 
-      expect(() => service().verificationKeyFor(`${header}.${encode({})}.c2ln`)).toThrow(
+      expect(decode(accessToken.split('.')[0])).toEqual({ alg, kid: KID, typ: 'at+jwt' });
+      await expect(tokens.verify(accessToken)).resolves.toMatchObject({
+        sub: user().id,
+        iss: ISSUER,
+        aud: AUDIENCE,
+      });
+    });
+
+    it('refuses an RS256 token, even one signed with a key the service holds', async () => {
+      const rs256 = await service().issueForUser(user(), 'profile');
+
+      await expect(service(undefined, signing).verify(rs256.accessToken)).rejects.toThrow(
         RejectedTokenError,
       );
-    });
-
-    it('refuses a header that is JSON but not an object', () => {
-      expect(() =>
-        service().verificationKeyFor(`${encode(['at+jwt'])}.${encode({})}.c2ln`),
-      ).toThrow(RejectedTokenError);
-      expect(() => service().verificationKeyFor(`${encode(null)}.${encode({})}.c2ln`)).toThrow(
-        RejectedTokenError,
-      );
-    });
-
-    it('refuses a header that is not base64url at all', () => {
-      expect(() => service().verificationKeyFor('%%%not base64%%%.e30.c2ln')).toThrow(
-        RejectedTokenError,
-      );
-    });
-
-    it('refuses an empty string', () => {
-      expect(() => service().verificationKeyFor('')).toThrow(RejectedTokenError);
     });
   });
 });

@@ -1,11 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { JwtService } from '@nestjs/jwt';
+import { errors, JWTPayload, jwtVerify, SignJWT } from 'jose';
 import { KeyObject, randomUUID } from 'node:crypto';
 import { appConfig } from '../config/app.config';
 import { authConfig } from '../config/auth.config';
 import { User } from '../users/entities/user.entity';
-import { SigningKeysService } from './signing-keys.service';
+import { CLOCK_SKEW_SECONDS } from './clock-skew';
+import { ActiveSigningKey, SigningKeysService } from './signing-keys.service';
 
 /** RFC 9068 `typ` of a JWT access token. */
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
@@ -23,9 +24,17 @@ export interface AccessTokenClaims {
   client_id?: string;
   /** The user's tokenVersion when the token was issued. */
   token_version?: number;
+  /** The session (refresh-token family) the token belongs to; revoking it ends the token. */
+  sid?: string;
 }
 
-/** Why a token was refused before its signature was checked; never shown to the caller. */
+/** A token's `jti` and `iat` chosen before it is signed. */
+export interface PlannedIssue {
+  jti: string;
+  iat: number;
+}
+
+/** Why a token was refused; never shown to the caller. */
 export class RejectedTokenError extends Error {
   override name = 'RejectedTokenError';
 }
@@ -52,45 +61,114 @@ export interface IssuedAccessToken {
 @Injectable()
 export class AccessTokensService {
   constructor(
-    private readonly jwt: JwtService,
     private readonly keys: SigningKeysService,
     @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
     @Inject(authConfig.KEY) private readonly auth: ConfigType<typeof authConfig>,
   ) {}
 
-  async issueForUser(user: User, scope: string): Promise<IssuedAccessToken> {
-    const iat = Math.floor(Date.now() / 1000);
-    const expiresIn = this.auth.accessTokenTtl;
-    const { kid, alg, privateKey } = this.keys.currentSigningKey();
-    const accessToken = await this.jwt.signAsync(
+  async issueForUser(
+    user: User,
+    scope: string,
+    binding: { sessionId?: string; clientId?: string | null; planned?: PlannedIssue } = {},
+  ): Promise<IssuedAccessToken> {
+    return this.issue(
+      user.id,
       {
-        iat,
-        exp: iat + expiresIn,
         scope,
         roles: user.roles,
         preferred_username: user.username,
         token_version: user.tokenVersion,
+        sid: binding.sessionId,
+        client_id: binding.clientId ?? undefined,
       },
-      {
-        algorithm: alg,
-        privateKey,
-        keyid: kid,
-        header: { alg, kid, typ: ACCESS_TOKEN_TYPE },
-        issuer: this.app.issuer,
-        audience: this.app.audience,
-        subject: user.id,
-        jwtid: randomUUID(),
-      },
+      binding.planned,
     );
-    return { accessToken, expiresIn, scope };
+  }
+
+  /** client_credentials: the client is the subject (RFC 9068 section 2.2). */
+  issueForClient(clientId: string, scope: string): Promise<IssuedAccessToken> {
+    return this.issue(clientId, { scope, client_id: clientId });
   }
 
   /**
-   * The key that must have signed this token, judged from its header alone: `typ` must be at+jwt
-   * (RFC 9068 section 4: no ID token or other JWT passes as an access token), `alg` the configured
-   * one (never `none`, never HS256 against an RSA public key), `kid` one of ours.
+   * `planned` fixes `jti` and `iat`, so a refresh replayed within REFRESH_REUSE_GRACE gets the
+   * very token it lost (RS256 and EdDSA signatures are deterministic).
    */
-  verificationKeyFor(rawToken: string): KeyObject {
+  private async issue(
+    subject: string,
+    claims: Omit<AccessTokenClaims, 'iss' | 'sub' | 'aud' | 'exp' | 'iat' | 'jti'>,
+    planned: PlannedIssue = { jti: randomUUID(), iat: Math.floor(Date.now() / 1000) },
+  ): Promise<IssuedAccessToken> {
+    const { iat, jti } = planned;
+    const expiresIn = this.auth.accessTokenTtl;
+    const { kid, alg, privateKey } = this.keys.currentSigningKey();
+    const accessToken = await this.sign(
+      { ...claims, iat, exp: iat + expiresIn },
+      { kid, alg, privateKey, subject, jwtid: jti },
+    );
+    return {
+      accessToken,
+      expiresIn: iat + expiresIn - Math.floor(Date.now() / 1000),
+      scope: claims.scope,
+    };
+  }
+
+  /**
+   * The one verification of an access token, for the JWT guard and for everything else that reads
+   * one: the header first (typ at+jwt, RFC 9068 section 4; alg pinned to the configured one; kid
+   * one of ours), then the signature, iss, aud, exp, nbf and iat, with CLOCK_SKEW_SECONDS of leeway.
+   * Account and revocation checks are the caller's.
+   */
+  async verify(rawToken: string): Promise<AccessTokenClaims> {
+    const key = await this.verificationKeyFor(rawToken);
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(rawToken, key, {
+        algorithms: [this.keys.algorithm],
+        issuer: this.app.issuer,
+        audience: this.app.audience,
+        clockTolerance: CLOCK_SKEW_SECONDS,
+        requiredClaims: ['exp', 'iat', 'sub', 'jti'],
+        currentDate: new Date(Date.now()),
+      }));
+    } catch (error) {
+      if (error instanceof errors.JOSEError) {
+        throw new RejectedTokenError(error.message);
+      }
+      throw error;
+    }
+    // jose checks iat only against a maximum age; the contract refuses one from the future too.
+    if (Number(payload.iat) > Math.floor(Date.now() / 1000) + CLOCK_SKEW_SECONDS) {
+      throw new RejectedTokenError('The token was issued in the future');
+    }
+    if (typeof payload.sub !== 'string' || typeof payload.jti !== 'string') {
+      throw new RejectedTokenError('The token has no string sub or jti');
+    }
+    return payload as unknown as AccessTokenClaims;
+  }
+
+  /** jose rather than jsonwebtoken: it signs EdDSA too, so every algorithm takes one path. */
+  private sign(
+    payload: JWTPayload,
+    options: ActiveSigningKey & { subject: string; jwtid: string },
+  ): Promise<string> {
+    const { kid, alg, privateKey, subject, jwtid } = options;
+    return new SignJWT(payload)
+      .setProtectedHeader({ alg, kid, typ: ACCESS_TOKEN_TYPE })
+      .setIssuer(this.app.issuer)
+      .setAudience(this.app.audience)
+      .setSubject(subject)
+      .setJti(jwtid)
+      .sign(privateKey);
+  }
+
+  /**
+   * The key that must have signed this token, judged from its header alone: `typ` at+jwt (RFC 9068
+   * section 4: no ID token or other JWT passes as an access token), `alg` the configured one (never
+   * `none`, never HS256 against a public key), `kid` one of ours. All of it before any signature
+   * check, and before the key reload that an unknown kid may cause.
+   */
+  private async verificationKeyFor(rawToken: string): Promise<KeyObject> {
     const header = joseHeader(rawToken);
     const typ = typeof header.typ === 'string' ? header.typ.toLowerCase() : undefined;
     if (typ !== ACCESS_TOKEN_TYPE && typ !== `application/${ACCESS_TOKEN_TYPE}`) {
@@ -99,7 +177,8 @@ export class AccessTokensService {
     if (header.alg !== this.keys.algorithm) {
       throw new RejectedTokenError('The token is signed with another algorithm');
     }
-    const key = typeof header.kid === 'string' ? this.keys.verificationKey(header.kid) : undefined;
+    const key =
+      typeof header.kid === 'string' ? await this.keys.findVerificationKey(header.kid) : undefined;
     if (!key) {
       throw new RejectedTokenError('The token was signed with an unknown key');
     }

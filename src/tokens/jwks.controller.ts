@@ -1,5 +1,6 @@
-import { Controller, Get, Header } from '@nestjs/common';
+import { Controller, Get, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { Public } from '../auth/decorators/public.decorator';
 import { PublicJwk, SigningKeysService } from './signing-keys.service';
 
@@ -10,10 +11,15 @@ export class JwksController {
 
   @Public()
   @Get('jwks.json')
-  @Header('Cache-Control', 'public, max-age=300')
-  @ApiOperation({ summary: 'Public keys that verify access tokens (RFC 7517); empty with HS256' })
+  @ApiOperation({
+    summary: 'Public keys that verify access tokens (RFC 7517); empty with HS256',
+    description:
+      'The current key, any key waiting out KEY_PUBLISH_DELAY, and retired keys whose tokens may ' +
+      'still be alive. Cacheable for 300 s, or less when KEY_PUBLISH_DELAY is shorter.',
+  })
   @ApiOkResponse({ description: '`{ keys: [...] }` with public members only' })
-  jwks(): { keys: PublicJwk[] } {
+  jwks(@Res({ passthrough: true }) reply: FastifyReply): { keys: PublicJwk[] } {
+    void reply.header('Cache-Control', `public, max-age=${this.keys.jwksMaxAge()}`);
     return this.keys.jwks();
   }
 }

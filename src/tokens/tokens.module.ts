@@ -1,15 +1,17 @@
 import { Module } from '@nestjs/common';
-import { JwtModule } from '@nestjs/jwt';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AccessTokenDenylist } from './access-token-denylist.service';
 import { AccessTokensService } from './access-tokens.service';
+import { RevokedAccessToken } from './entities/revoked-access-token.entity';
 import { SigningKey } from './entities/signing-key.entity';
 import { JwksController } from './jwks.controller';
+import { KeysController } from './keys.controller';
 import { SigningKeysService } from './signing-keys.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([SigningKey]), JwtModule.register({})],
-  controllers: [JwksController],
-  providers: [SigningKeysService, AccessTokensService],
-  exports: [SigningKeysService, AccessTokensService],
+  imports: [TypeOrmModule.forFeature([SigningKey, RevokedAccessToken])],
+  controllers: [JwksController, KeysController],
+  providers: [SigningKeysService, AccessTokensService, AccessTokenDenylist],
+  exports: [SigningKeysService, AccessTokensService, AccessTokenDenylist],
 })
 export class TokensModule {}

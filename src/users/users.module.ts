@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { PasswordsModule } from '../passwords/passwords.module';
+import { SessionsModule } from '../sessions/sessions.module';
 import { BootstrapAdminService } from './bootstrap-admin.service';
 import { User } from './entities/user.entity';
 import { MeController } from './me.controller';
@@ -8,7 +9,7 @@ import { UsersController } from './users.controller';
 import { UsersService } from './users.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([User]), PasswordsModule],
+  imports: [TypeOrmModule.forFeature([User]), PasswordsModule, SessionsModule],
   controllers: [MeController, UsersController],
   providers: [UsersService, BootstrapAdminService],
   exports: [UsersService],

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { QueryFailedError, Repository } from 'typeorm';
 import { PasswordHasher } from '../passwords/password-hasher.service';
 import { PasswordPolicy } from '../passwords/password-policy.service';
+import { SessionsService } from '../sessions/sessions.service';
 import { CreateUserDto } from './dto/create-user.dto';
 import { ListUsersQuery } from './dto/list-users.query';
 import { UpdateUserDto } from './dto/update-user.dto';
@@ -55,6 +56,7 @@ export class UsersService {
     @InjectRepository(User) private readonly users: Repository<User>,
     private readonly hasher: PasswordHasher,
     private readonly policy: PasswordPolicy,
+    private readonly sessions: SessionsService,
   ) {}
 
   async create(input: CreateUserDto): Promise<User> {
@@ -132,10 +134,13 @@ export class UsersService {
         ),
       );
     }
+    if (revokeTokens) {
+      await this.sessions.revokeAllForUser(id);
+    }
     return this.getById(id);
   }
 
-  /** Every access token issued before the change stops working (see User.tokenVersion). */
+  /** Every session and every access token from before the change stop working (User.tokenVersion). */
   async changePassword(id: string, currentPassword: string, newPassword: string): Promise<void> {
     const user = await this.withPasswordHash().where('user.id = :id', { id }).getOne();
     if (!user || !(await this.hasher.verify(user.passwordHash, currentPassword))) {
@@ -150,6 +155,7 @@ export class UsersService {
         tokenVersion: NEXT_TOKEN_VERSION,
       },
     );
+    await this.sessions.revokeAllForUser(id);
   }
 
   /** A transparent upgrade after a successful login; existing tokens stay valid. */

@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 
-export const GRANT_TYPES = ['password'] as const;
+export const GRANT_TYPES = ['password', 'refresh_token', 'client_credentials'] as const;
 
 /** RFC 6749 token request; accepted as form-urlencoded or JSON, every field a string. */
 export class TokenRequestDto {
@@ -27,6 +27,12 @@ export class TokenRequestDto {
   @IsString()
   @MaxLength(1024)
   scope?: string;
+
+  @ApiPropertyOptional({ description: 'grant_type=refresh_token: the refresh token to rotate' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  refresh_token?: string;
 
   @ApiPropertyOptional({
     description: 'Client authentication in the body (RFC 6749 section 2.3.1)',

@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 export class TokenResponseDto {
   @ApiProperty({ description: 'A JWT (RFC 9068) to send as `Authorization: Bearer`' })
@@ -9,6 +9,9 @@ export class TokenResponseDto {
 
   @ApiProperty({ example: 900, description: 'Seconds until the access token expires' })
   expires_in: number;
+
+  @ApiPropertyOptional({ description: 'Opaque; absent for client_credentials' })
+  refresh_token?: string;
 
   @ApiProperty({ example: 'profile' })
   scope: string;

@@ -1,0 +1,35 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+
+/** Plain values only: an audit record never holds a secret, a password or a token. */
+export type AuditDetail = Record<string, string | number | boolean | null>;
+
+/** A security event on record. Never holds a secret, a password or a token. */
+@Entity({ name: 'audit_events' })
+export class AuditEvent {
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id: string;
+
+  @Index()
+  @Column({ type: 'varchar', length: 64 })
+  type: string;
+
+  @Index()
+  @Column({ type: 'varchar', length: 36, nullable: true })
+  userId: string | null;
+
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  clientId: string | null;
+
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  ip: string | null;
+
+  @Column({ type: 'varchar', length: 512, nullable: true })
+  userAgent: string | null;
+
+  @Index()
+  @Column({ type: Date })
+  at: Date;
+
+  @Column({ type: 'simple-json' })
+  detail: AuditDetail;
+}

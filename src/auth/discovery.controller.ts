@@ -1,0 +1,38 @@
+import { Controller, Get, Header, Inject } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { appConfig } from '../config/app.config';
+import { GRANT_TYPES } from './dto/token-request.dto';
+import { Public } from './decorators/public.decorator';
+import { USER_SCOPES } from './scopes';
+
+const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post'];
+
+@ApiTags('discovery')
+@Controller('.well-known')
+export class DiscoveryController {
+  constructor(@Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>) {}
+
+  @Public()
+  @Get('oauth-authorization-server')
+  @Header('Cache-Control', 'public, max-age=3600')
+  @ApiOperation({ summary: 'Authorization server metadata (RFC 8414)' })
+  @ApiOkResponse({ description: 'issuer, endpoints, jwks_uri, grant types, scopes, auth methods' })
+  metadata(): Record<string, unknown> {
+    const base = this.app.issuer.replace(/\/$/, '');
+    return {
+      issuer: this.app.issuer,
+      token_endpoint: `${base}/auth/token`,
+      revocation_endpoint: `${base}/auth/revoke`,
+      introspection_endpoint: `${base}/auth/introspect`,
+      jwks_uri: `${base}/.well-known/jwks.json`,
+      grant_types_supported: [...GRANT_TYPES],
+      // No authorization endpoint: every grant here is a direct token request.
+      response_types_supported: [],
+      scopes_supported: USER_SCOPES,
+      token_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
+      revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS, 'none'],
+      introspection_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
+    };
+  }
+}

@@ -1,0 +1,133 @@
+import { HttpStatus, Injectable } from '@nestjs/common';
+import { AuditService } from '../audit/audit.service';
+import { Client } from '../clients/entities/client.entity';
+import { RequestContext } from '../common/request-context';
+import { OAuthException } from '../common/oauth.exception';
+import { SessionsService } from '../sessions/sessions.service';
+import { AccessTokensService } from '../tokens/access-tokens.service';
+import { User } from '../users/entities/user.entity';
+import { UsersService } from '../users/users.service';
+import { TokenResponseDto } from './dto/token-response.dto';
+import { grantedScope, USER_SCOPES } from './scopes';
+
+const invalidRefreshToken = () =>
+  new OAuthException('invalid_grant', 'The refresh token is invalid, expired or revoked');
+
+/** The grants of POST /auth/token, once the client (if any) and the user (password) are known. */
+@Injectable()
+export class TokenGrantsService {
+  constructor(
+    private readonly accessTokens: AccessTokensService,
+    private readonly sessions: SessionsService,
+    private readonly users: UsersService,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** One login, one session: the refresh token starts a new family. */
+  async password(
+    user: User,
+    client: Client | undefined,
+    requestedScope: string | undefined,
+    context: RequestContext,
+  ): Promise<TokenResponseDto> {
+    const scope = grantedScope(requestedScope, USER_SCOPES);
+    const started = await this.sessions.start({
+      userId: user.id,
+      clientId: client?.clientId ?? null,
+      scope,
+      context,
+    });
+    const issued = await this.accessTokens.issueForUser(user, scope, {
+      sessionId: started.session.id,
+      clientId: client?.clientId,
+      planned: started.access,
+    });
+    return {
+      access_token: issued.accessToken,
+      token_type: 'bearer',
+      expires_in: issued.expiresIn,
+      refresh_token: started.refreshToken,
+      scope,
+    };
+  }
+
+  /** Rotation: a new access token and a new refresh token; the presented one is spent. */
+  async refresh(
+    refreshToken: string,
+    client: Client | undefined,
+    requestedScope: string | undefined,
+    context: RequestContext,
+  ): Promise<TokenResponseDto> {
+    // A family started through a client may be refreshed only by that client (RFC 6749 section 6),
+    // checked before redeeming so a wrong client cannot spend the token.
+    const found = await this.sessions.findByRefreshToken(refreshToken);
+    if (!found || found.session.clientId !== (client?.clientId ?? null)) {
+      throw invalidRefreshToken();
+    }
+    const scope = grantedScope(requestedScope, found.session.scope.split(' '));
+    const redemption = await this.sessions.redeem(refreshToken);
+    if (redemption.outcome === 'invalid') {
+      throw invalidRefreshToken();
+    }
+    if (redemption.outcome === 'reused') {
+      await this.audit.record({
+        type: 'refresh_reuse_detected',
+        userId: redemption.session.userId,
+        clientId: redemption.session.clientId,
+        context,
+        detail: { sessionId: redemption.session.id },
+      });
+      throw new OAuthException(
+        'invalid_grant',
+        'The refresh token was already used; its session has been revoked',
+        HttpStatus.UNAUTHORIZED,
+      );
+    }
+    const user = await this.users.findById(redemption.session.userId);
+    if (!user || user.disabled) {
+      await this.sessions.revoke(redemption.session.id);
+      throw invalidRefreshToken();
+    }
+    const issued = await this.accessTokens.issueForUser(user, scope, {
+      sessionId: redemption.session.id,
+      clientId: redemption.session.clientId,
+      planned: redemption.access,
+    });
+    return {
+      access_token: issued.accessToken,
+      token_type: 'bearer',
+      expires_in: issued.expiresIn,
+      refresh_token: redemption.refreshToken,
+      scope,
+    };
+  }
+
+  /** A service acting for itself (RFC 6749 section 4.4): no user, no refresh token. */
+  async clientCredentials(
+    client: Client | undefined,
+    requestedScope: string | undefined,
+  ): Promise<TokenResponseDto> {
+    if (!client) {
+      throw new OAuthException(
+        'invalid_client',
+        'client_credentials needs client authentication',
+        HttpStatus.UNAUTHORIZED,
+      );
+    }
+    assertGrantAllowed(client, 'client_credentials');
+    const scope = grantedScope(requestedScope, client.scopes);
+    const issued = await this.accessTokens.issueForClient(client.clientId, scope);
+    return {
+      access_token: issued.accessToken,
+      token_type: 'bearer',
+      expires_in: issued.expiresIn,
+      scope,
+    };
+  }
+}
+
+export function assertGrantAllowed(client: Client, grant: string): void {
+  if (!client.grants.includes(grant)) {
+    throw new OAuthException('unauthorized_client', `This client may not use the ${grant} grant`);
+  }
+}

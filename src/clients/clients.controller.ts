@@ -1,0 +1,55 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { Roles } from '../auth/decorators/roles.decorator';
+import { ApiBearerAccess } from '../common/api-bearer-access.decorator';
+import { ProblemDetailsDto } from '../common/problem-details.dto';
+import { ADMIN_ROLE } from '../users/users.service';
+import { SessionsService } from '../sessions/sessions.service';
+import { ClientsService } from './clients.service';
+import { ClientResponse, CreatedClientResponse, toClientResponse } from './dto/client.response';
+import { CreateClientDto } from './dto/create-client.dto';
+
+@ApiTags('clients (admin)')
+@ApiBearerAccess({ admin: true })
+@Roles(ADMIN_ROLE)
+@Controller('clients')
+export class ClientsController {
+  constructor(
+    private readonly clients: ClientsService,
+    private readonly sessions: SessionsService,
+  ) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Register a client; its secret is shown once' })
+  @ApiCreatedResponse({ type: CreatedClientResponse })
+  @ApiBadRequestResponse({ type: ProblemDetailsDto })
+  async create(@Body() body: CreateClientDto): Promise<CreatedClientResponse> {
+    const { client, clientSecret } = await this.clients.create(body);
+    return { ...toClientResponse(client), clientSecret };
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List clients (no secrets)' })
+  @ApiOkResponse({ type: [ClientResponse] })
+  async list(): Promise<ClientResponse[]> {
+    return (await this.clients.list()).map(toClientResponse);
+  }
+
+  @Delete(':clientId')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a client; its tokens and the sessions started through it end' })
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiNotFoundResponse({ type: ProblemDetailsDto })
+  async remove(@Param('clientId') clientId: string): Promise<void> {
+    await this.clients.remove(clientId);
+    await this.sessions.revokeAllForClient(clientId);
+  }
+}

@@ -1,0 +1,72 @@
+import { Injectable, NotFoundException } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { Repository } from 'typeorm';
+import type { FastifyRequest } from 'fastify';
+import {
+  invalidClient,
+  PresentedClientCredentials,
+  presentedClientCredentials,
+} from './client-credentials';
+import { CreateClientDto } from './dto/create-client.dto';
+import { Client } from './entities/client.entity';
+
+const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest();
+
+@Injectable()
+export class ClientsService {
+  constructor(@InjectRepository(Client) private readonly clients: Repository<Client>) {}
+
+  async create(input: CreateClientDto): Promise<{ client: Client; clientSecret: string }> {
+    const clientId = `pc_${randomBytes(12).toString('base64url')}`;
+    const clientSecret = randomBytes(32).toString('base64url');
+    await this.clients.insert({
+      clientId,
+      name: input.name,
+      secretHash: sha256(clientSecret).toString('hex'),
+      scopes: input.scopes,
+      grants: input.grants ?? ['client_credentials'],
+      createdAt: new Date(),
+    });
+    return { client: await this.clients.findOneByOrFail({ clientId }), clientSecret };
+  }
+
+  list(): Promise<Client[]> {
+    return this.clients.find({ order: { createdAt: 'ASC', clientId: 'ASC' } });
+  }
+
+  findById(clientId: string): Promise<Client | null> {
+    return this.clients.findOneBy({ clientId });
+  }
+
+  async remove(clientId: string): Promise<void> {
+    const result = await this.clients.delete({ clientId });
+    if (!result.affected) {
+      throw new NotFoundException('No client has that id');
+    }
+  }
+
+  /** The client a request to an OAuth endpoint authenticates as, if it names one. */
+  async authenticatePresented(
+    request: FastifyRequest,
+    body: { client_id?: string; client_secret?: string },
+  ): Promise<Client | undefined> {
+    const credentials = presentedClientCredentials(request, body);
+    return credentials ? this.authenticate(credentials) : undefined;
+  }
+
+  /** The client these credentials prove, or 401 invalid_client; the secret check is constant-time. */
+  async authenticate(credentials: PresentedClientCredentials): Promise<Client> {
+    const client = await this.clients
+      .createQueryBuilder('client')
+      .addSelect('client.secretHash')
+      .where('client.clientId = :clientId', { clientId: credentials.clientId })
+      .getOne();
+    const presented = sha256(credentials.clientSecret);
+    const stored = client ? Buffer.from(client.secretHash, 'hex') : Buffer.alloc(presented.length);
+    if (!client || !timingSafeEqual(presented, stored)) {
+      throw invalidClient();
+    }
+    return client;
+  }
+}

@@ -1,0 +1,39 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  ArrayMaxSize,
+  ArrayUnique,
+  IsArray,
+  IsIn,
+  IsString,
+  Matches,
+  MaxLength,
+  MinLength,
+  ValidateIf,
+} from 'class-validator';
+
+export const CLIENT_GRANTS = ['client_credentials', 'password', 'refresh_token'] as const;
+export type ClientGrant = (typeof CLIENT_GRANTS)[number];
+export const SCOPE_PATTERN = /^[A-Za-z0-9:._/-]{1,64}$/;
+
+export class CreateClientDto {
+  @ApiProperty({ example: 'billing-service' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  name: string;
+
+  @ApiProperty({ type: [String], example: ['invoices:read', 'invoices:write'] })
+  @IsArray()
+  @ArrayMaxSize(50)
+  @ArrayUnique()
+  @Matches(SCOPE_PATTERN, { each: true, message: `each scope must match ${SCOPE_PATTERN.source}` })
+  scopes: string[];
+
+  @ApiPropertyOptional({ enum: CLIENT_GRANTS, isArray: true, default: ['client_credentials'] })
+  // Not IsOptional: `null` must not reach the NOT NULL column.
+  @ValidateIf((_object: object, value: unknown) => value !== undefined)
+  @IsArray()
+  @ArrayUnique()
+  @IsIn(CLIENT_GRANTS, { each: true })
+  grants?: ClientGrant[];
+}

@@ -1,0 +1,24 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+/** A registered OAuth client (a microservice peer). */
+@Entity({ name: 'clients' })
+export class Client {
+  @PrimaryColumn({ type: 'varchar', length: 64 })
+  clientId: string;
+
+  @Column({ type: 'varchar', length: 200 })
+  name: string;
+
+  /** SHA-256 of the secret: it is 256 random bits, so a slow hash would only cost throughput. */
+  @Column({ type: 'varchar', length: 64, select: false })
+  secretHash: string;
+
+  @Column({ type: 'simple-json' })
+  scopes: string[];
+
+  @Column({ type: 'simple-json' })
+  grants: string[];
+
+  @Column({ type: Date })
+  createdAt: Date;
+}

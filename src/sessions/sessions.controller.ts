@@ -1,0 +1,49 @@
+import { Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe } from '@nestjs/common';
+import {
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { AuthenticatedUser } from '../auth/authenticated-user';
+import { CurrentUser } from '../auth/decorators/current-user.decorator';
+import { ApiBearerAccess } from '../common/api-bearer-access.decorator';
+import { ProblemDetailsDto } from '../common/problem-details.dto';
+import { SessionResponse, toSessionResponse } from './dto/session.response';
+import { SessionsService } from './sessions.service';
+
+@ApiTags('me')
+@ApiBearerAccess()
+@Controller('users/me/sessions')
+export class SessionsController {
+  constructor(private readonly sessions: SessionsService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Your active sessions: one per login (refresh-token family)' })
+  @ApiOkResponse({ type: [SessionResponse] })
+  async list(@CurrentUser() caller: AuthenticatedUser): Promise<SessionResponse[]> {
+    const sessions = await this.sessions.listForUser(caller.id);
+    return sessions.map((session) => toSessionResponse(session, caller.sessionId));
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'End one session: its refresh and access tokens stop working' })
+  @ApiNoContentResponse({ description: 'Ended' })
+  @ApiNotFoundResponse({ type: ProblemDetailsDto })
+  async revoke(
+    @CurrentUser() caller: AuthenticatedUser,
+    @Param('id', new ParseUUIDPipe()) id: string,
+  ): Promise<void> {
+    await this.sessions.revokeForUser(caller.id, id);
+  }
+
+  @Delete()
+  @HttpCode(204)
+  @ApiOperation({ summary: 'End every session, this one included' })
+  @ApiNoContentResponse({ description: 'All ended' })
+  async revokeAll(@CurrentUser() caller: AuthenticatedUser): Promise<void> {
+    await this.sessions.revokeAllForUser(caller.id);
+  }
+}

@@ -1,0 +1,223 @@
+import { Inject, Injectable, NotFoundException } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { InjectRepository } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { IsNull, MoreThan, Repository } from 'typeorm';
+import { authConfig } from '../config/auth.config';
+import { RequestContext } from '../common/request-context';
+import { RefreshToken } from './entities/refresh-token.entity';
+import { Session } from './entities/session.entity';
+import { hashRefreshToken, newRefreshToken, sealFor, unsealWith } from './refresh-token.crypto';
+
+/** The access token to issue beside a refresh token, fixed here so a grace replay can repeat it. */
+export interface PlannedAccessToken {
+  jti: string;
+  iat: number;
+}
+
+export interface IssuedRefresh {
+  session: Session;
+  refreshToken: string;
+  access: PlannedAccessToken;
+}
+
+export type Redemption =
+  | ({ outcome: 'rotated' | 'replayed' } & IssuedRefresh)
+  | { outcome: 'invalid' }
+  | { outcome: 'reused'; session: Session };
+
+interface SealedSuccessor {
+  refreshToken: string;
+  access: PlannedAccessToken;
+}
+
+const plannedAccess = (now: Date): PlannedAccessToken => ({
+  jti: randomUUID(),
+  iat: Math.floor(now.getTime() / 1000),
+});
+
+/**
+ * Sessions are refresh-token families. Every write here is a single statement: TypeORM's SQLite
+ * driver shares one connection, so transactions from concurrent requests would interleave.
+ */
+@Injectable()
+export class SessionsService {
+  constructor(
+    @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
+    @InjectRepository(Session) private readonly sessions: Repository<Session>,
+    @InjectRepository(RefreshToken) private readonly tokens: Repository<RefreshToken>,
+  ) {}
+
+  /** A login: a new family with its first refresh token. */
+  async start(input: {
+    userId: string;
+    clientId: string | null;
+    scope: string;
+    context: RequestContext;
+  }): Promise<IssuedRefresh> {
+    const now = new Date();
+    const session: Session = {
+      id: randomUUID(),
+      userId: input.userId,
+      clientId: input.clientId,
+      scope: input.scope,
+      createdAt: now,
+      lastUsedAt: now,
+      expiresAt: new Date(now.getTime() + this.config.refreshTokenTtl * 1000),
+      revokedAt: null,
+      userAgent: input.context.userAgent,
+      ip: input.context.ip,
+    };
+    await this.sessions.insert(session);
+    const refreshToken = await this.addToken(session, now);
+    return { session, refreshToken, access: plannedAccess(now) };
+  }
+
+  /**
+   * Redeems a refresh token. The redemption is one conditional UPDATE (compare-and-set on
+   * `usedAt IS NULL`), so of any number of concurrent redemptions exactly one wins, on SQLite
+   * and PostgreSQL alike. A spent token presented again is theft: the family is revoked.
+   */
+  async redeem(refreshToken: string): Promise<Redemption> {
+    const now = new Date();
+    const tokenHash = hashRefreshToken(refreshToken);
+    const successor = newRefreshToken();
+    const access = plannedAccess(now);
+    const sealed =
+      this.config.refreshReuseGrace > 0
+        ? sealFor(refreshToken, { refreshToken: successor, access })
+        : null;
+
+    const won = await this.tokens
+      .createQueryBuilder()
+      .update(RefreshToken)
+      .set({ usedAt: now, successorSealed: sealed })
+      // Quoted: PostgreSQL folds unquoted identifiers to lower case; SQLite accepts either.
+      .where('"tokenHash" = :tokenHash AND "usedAt" IS NULL AND "expiresAt" > :now', {
+        tokenHash,
+        now,
+      })
+      .andWhere(
+        '"sessionId" IN (SELECT "id" FROM "sessions" WHERE "revokedAt" IS NULL AND "expiresAt" > :now)',
+      )
+      .execute();
+
+    const spent = await this.tokens.findOneBy({ tokenHash });
+    if (!spent) {
+      return { outcome: 'invalid' };
+    }
+    if (won.affected === 1) {
+      // The UPDATE checked the family was alive; a revoke racing us after it still kills what we
+      // issue now, because the successor and the access token both belong to the revoked family.
+      const session = await this.sessions.findOneByOrFail({ id: spent.sessionId });
+      await this.sessions.update({ id: session.id }, { lastUsedAt: now });
+      await this.addToken(session, now, successor);
+      return { outcome: 'rotated', session, refreshToken: successor, access };
+    }
+    const session = await this.liveSession(spent.sessionId, now);
+    if (!session || spent.usedAt === null || spent.expiresAt <= now) {
+      return { outcome: 'invalid' };
+    }
+    const replay = await this.withinGrace(refreshToken, spent, now);
+    if (replay) {
+      return { outcome: 'replayed', session, ...replay };
+    }
+    await this.revoke(session.id);
+    return { outcome: 'reused', session };
+  }
+
+  /** Active sessions of a user, most recently used first. */
+  listForUser(userId: string): Promise<Session[]> {
+    const now = new Date();
+    return this.sessions.find({
+      where: {
+        userId,
+        revokedAt: IsNull(),
+        expiresAt: MoreThan(now),
+        lastUsedAt: MoreThan(new Date(now.getTime() - this.config.refreshIdleTtl * 1000)),
+      },
+      order: { lastUsedAt: 'DESC', id: 'ASC' },
+    });
+  }
+
+  /** The session with this refresh token, whether or not it is still alive (for introspection). */
+  async findByRefreshToken(
+    refreshToken: string,
+  ): Promise<{ token: RefreshToken; session: Session } | null> {
+    const token = await this.tokens.findOneBy({ tokenHash: hashRefreshToken(refreshToken) });
+    const session = token ? await this.sessions.findOneBy({ id: token.sessionId }) : null;
+    return token && session ? { token, session } : null;
+  }
+
+  /** True when the session exists and is neither revoked nor past its absolute end. */
+  async isActive(sessionId: string): Promise<boolean> {
+    return (await this.liveSession(sessionId, new Date())) !== null;
+  }
+
+  async revoke(sessionId: string): Promise<void> {
+    await this.sessions.update({ id: sessionId, revokedAt: IsNull() }, { revokedAt: new Date() });
+  }
+
+  async revokeForUser(userId: string, sessionId: string): Promise<void> {
+    const result = await this.sessions.update(
+      { id: sessionId, userId, revokedAt: IsNull() },
+      { revokedAt: new Date() },
+    );
+    if (!result.affected) {
+      throw new NotFoundException('No active session of yours has that id');
+    }
+  }
+
+  async revokeAllForUser(userId: string): Promise<void> {
+    await this.sessions.update({ userId, revokedAt: IsNull() }, { revokedAt: new Date() });
+  }
+
+  async revokeAllForClient(clientId: string): Promise<void> {
+    await this.sessions.update({ clientId, revokedAt: IsNull() }, { revokedAt: new Date() });
+  }
+
+  private liveSession(id: string, now: Date): Promise<Session | null> {
+    return this.sessions.findOneBy({ id, revokedAt: IsNull(), expiresAt: MoreThan(now) });
+  }
+
+  private async addToken(session: Session, now: Date, token = newRefreshToken()): Promise<string> {
+    const idleEnd = now.getTime() + this.config.refreshIdleTtl * 1000;
+    await this.tokens.insert({
+      tokenHash: hashRefreshToken(token),
+      sessionId: session.id,
+      createdAt: now,
+      expiresAt: new Date(Math.min(idleEnd, session.expiresAt.getTime())),
+      usedAt: null,
+      successorSealed: null,
+    });
+    return token;
+  }
+
+  /**
+   * REFRESH_REUSE_GRACE: a client that lost the response to its refresh may replay the parent
+   * for a few seconds and get the same successor, as long as the successor itself is unused.
+   */
+  private async withinGrace(
+    refreshToken: string,
+    spent: RefreshToken,
+    now: Date,
+  ): Promise<SealedSuccessor | undefined> {
+    const graceMs = this.config.refreshReuseGrace * 1000;
+    if (
+      !spent.usedAt ||
+      !spent.successorSealed ||
+      now.getTime() - spent.usedAt.getTime() > graceMs
+    ) {
+      return undefined;
+    }
+    const successor = unsealWith<SealedSuccessor>(refreshToken, spent.successorSealed);
+    if (!successor) {
+      return undefined;
+    }
+    const unused = await this.tokens.existsBy({
+      tokenHash: hashRefreshToken(successor.refreshToken),
+      usedAt: IsNull(),
+    });
+    return unused ? successor : undefined;
+  }
+}

@@ -1,0 +1,43 @@
+import { Controller, Post } from '@nestjs/common';
+import {
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiOperation,
+  ApiProperty,
+  ApiTags,
+} from '@nestjs/swagger';
+import { Roles } from '../auth/decorators/roles.decorator';
+import { ApiBearerAccess } from '../common/api-bearer-access.decorator';
+import { ProblemDetailsDto } from '../common/problem-details.dto';
+import { ADMIN_ROLE } from '../users/users.service';
+import { SigningKeysService } from './signing-keys.service';
+
+export class RotatedKeyResponse {
+  @ApiProperty({ example: 'm3Jc8Qe1b2r0Vt9x', description: 'The `kid` of the new signing key' })
+  kid: string;
+}
+
+@ApiTags('keys (admin)')
+@ApiBearerAccess({ admin: true })
+@Roles(ADMIN_ROLE)
+@Controller('keys')
+export class KeysController {
+  constructor(private readonly keys: SigningKeysService) {}
+
+  @Post('rotate')
+  @ApiOperation({
+    summary: 'Sign new tokens with a new key',
+    description:
+      'The new key is in the JWKS at once and signs after KEY_PUBLISH_DELAY (default 0); the ' +
+      'old key stays in the JWKS until its last token has expired.',
+  })
+  @ApiCreatedResponse({ type: RotatedKeyResponse })
+  @ApiConflictResponse({
+    type: ProblemDetailsDto,
+    description: 'JWT_ALG=HS256: the key is JWT_SECRET, rotated by deploying a new one',
+  })
+  async rotate(): Promise<RotatedKeyResponse> {
+    const { kid } = await this.keys.rotate();
+    return { kid };
+  }
+}

@@ -1,0 +1,63 @@
+import { decodeJwt } from 'jose';
+import { passwordGrant } from './utils/oauth';
+import { registerUser, startTestApp, TestApp } from './utils/test-app';
+
+interface Metadata {
+  issuer: string;
+  token_endpoint: string;
+  revocation_endpoint: string;
+  introspection_endpoint: string;
+  jwks_uri: string;
+  grant_types_supported: string[];
+  scopes_supported: string[];
+  token_endpoint_auth_methods_supported: string[];
+}
+
+describe('GET /.well-known/oauth-authorization-server', () => {
+  let t: TestApp;
+  let metadata: Metadata;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    metadata = (await t.http.get('/.well-known/oauth-authorization-server').expect(200))
+      .body as Metadata;
+  });
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('names the issuer that tokens carry and the endpoints that serve them', async () => {
+    const pair = await passwordGrant(t, await registerUser(t));
+    const claims = decodeJwt(pair.access_token);
+    expect(metadata.issuer).toBe(claims.iss);
+    expect(metadata).toMatchObject({
+      token_endpoint: 'http://portcullis.test/auth/token',
+      revocation_endpoint: 'http://portcullis.test/auth/revoke',
+      introspection_endpoint: 'http://portcullis.test/auth/introspect',
+      jwks_uri: 'http://portcullis.test/.well-known/jwks.json',
+    });
+    for (const url of [
+      metadata.token_endpoint,
+      metadata.revocation_endpoint,
+      metadata.introspection_endpoint,
+    ]) {
+      const response = await t.http.post(new URL(url).pathname).send({});
+      expect(response.status).not.toBe(404);
+    }
+    await t.http.get(new URL(metadata.jwks_uri).pathname).expect(200);
+  });
+
+  it('lists the grants, scopes and client authentication methods the token endpoint accepts', () => {
+    expect(metadata.grant_types_supported.sort()).toEqual([
+      'client_credentials',
+      'password',
+      'refresh_token',
+    ]);
+    expect(metadata.scopes_supported).toContain('profile');
+    expect(metadata.token_endpoint_auth_methods_supported.sort()).toEqual([
+      'client_secret_basic',
+      'client_secret_post',
+    ]);
+  });
+});

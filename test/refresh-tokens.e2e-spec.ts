@@ -1,0 +1,200 @@
+import { DataSource } from 'typeorm';
+import { AuditEvent } from '../src/audit/entities/audit-event.entity';
+import { RefreshToken } from '../src/sessions/entities/refresh-token.entity';
+import { Session } from '../src/sessions/entities/session.entity';
+import { passwordGrant, refreshGrant, TokenPair } from './utils/oauth';
+import { ADMIN, bearer, login, registerUser, startTestApp, TestApp } from './utils/test-app';
+
+const ROUNDS = 5;
+
+describe('refresh tokens', () => {
+  let t: TestApp;
+  let adminToken: string;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    adminToken = await login(t, ADMIN);
+  });
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const repo = <T extends object>(entity: new () => T) =>
+    t.app.get(DataSource).getRepository(entity);
+
+  it('issues an opaque 256-bit refresh token with the password grant, stored only as a hash', async () => {
+    const pair = await passwordGrant(t, await registerUser(t));
+    expect(pair.refresh_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const stored = await repo(RefreshToken).find();
+    expect(stored.length).toBeGreaterThan(0);
+    expect(JSON.stringify(stored)).not.toContain(pair.refresh_token);
+  });
+
+  it('rotates: a new access and refresh token, and the old refresh token is spent', async () => {
+    const first = await passwordGrant(t, await registerUser(t));
+    const response = await refreshGrant(t, first.refresh_token).expect(200);
+    const second = response.body as TokenPair;
+    expect(response.headers['cache-control']).toBe('no-store');
+    expect(second.refresh_token).not.toBe(first.refresh_token);
+    expect(second.access_token).not.toBe(first.access_token);
+    expect(second).toMatchObject({ token_type: 'bearer', scope: 'profile' });
+    await t.http.get('/users/me').set(bearer(second.access_token)).expect(200);
+    await refreshGrant(t, second.refresh_token).expect(200);
+  });
+
+  it('treats a spent refresh token as theft: 401, the successor dies too, and it is audited', async () => {
+    const user = await registerUser(t);
+    const first = await passwordGrant(t, user);
+    const second = (await refreshGrant(t, first.refresh_token).expect(200)).body as TokenPair;
+
+    const reuse = await refreshGrant(t, first.refresh_token).expect(401);
+    expect(reuse.body).toMatchObject({ error: 'invalid_grant' });
+
+    const successor = await refreshGrant(t, second.refresh_token).expect(400);
+    expect(successor.body).toMatchObject({ error: 'invalid_grant' });
+    await t.http.get('/users/me').set(bearer(second.access_token)).expect(401);
+    await t.http.get('/users/me').set(bearer(first.access_token)).expect(401);
+
+    const events = await repo(AuditEvent).findBy({
+      type: 'refresh_reuse_detected',
+      userId: user.id,
+    });
+    expect(events).toHaveLength(1);
+    expect(JSON.stringify(events)).not.toContain(first.refresh_token);
+  });
+
+  it('lets exactly one of 20 concurrent refreshes of one token succeed, round after round', async () => {
+    for (let round = 0; round < ROUNDS; round += 1) {
+      const pair = await passwordGrant(t, await registerUser(t));
+      const responses = await Promise.all(
+        Array.from({ length: 20 }, () => refreshGrant(t, pair.refresh_token)),
+      );
+      const statuses = responses.map((response) => response.status);
+      expect({ round, ok: statuses.filter((status) => status === 200).length }).toEqual({
+        round,
+        ok: 1,
+      });
+      expect(statuses.every((status) => status === 200 || status === 401 || status === 400)).toBe(
+        true,
+      );
+    }
+  });
+
+  it('leaves nothing of the family alive when a revoke races a refresh', async () => {
+    for (let round = 0; round < ROUNDS; round += 1) {
+      const pair = await passwordGrant(t, await registerUser(t));
+      const [refreshed, revoked] = await Promise.all([
+        refreshGrant(t, pair.refresh_token),
+        t.http.post('/auth/revoke').type('form').send({ token: pair.refresh_token }),
+      ]);
+      expect(revoked.status).toBe(200);
+      await t.http.get('/users/me').set(bearer(pair.access_token)).expect(401);
+      if (refreshed.status === 200) {
+        const successor = refreshed.body as TokenPair;
+        await refreshGrant(t, successor.refresh_token).expect(400);
+        await t.http.get('/users/me').set(bearer(successor.access_token)).expect(401);
+      }
+    }
+  });
+
+  it('refuses unknown, malformed and missing refresh tokens with 400', async () => {
+    for (const token of ['nope', 'x'.repeat(43), '']) {
+      const response = await refreshGrant(t, token).expect(400);
+      expect((response.body as { error: string }).error).toMatch(/invalid_grant|invalid_request/);
+    }
+    await t.http.post('/auth/token').send({ grant_type: 'refresh_token' }).expect(400);
+    await t.http
+      .post('/auth/token')
+      .send({ grant_type: 'refresh_token', refresh_token: ['a'] })
+      .expect(400);
+  });
+
+  it('ends a family after its idle lifetime and after its absolute lifetime', async () => {
+    const idleUser = await registerUser(t);
+    const idle = await passwordGrant(t, idleUser);
+    const idleSession = await repo(Session).findOneByOrFail({ userId: idleUser.id });
+    await repo(RefreshToken).update(
+      { sessionId: idleSession.id },
+      { expiresAt: new Date(Date.now() - 1000) },
+    );
+    await refreshGrant(t, idle.refresh_token).expect(400);
+
+    const absoluteUser = await registerUser(t);
+    const absolute = await passwordGrant(t, absoluteUser);
+    await repo(Session).update(
+      { userId: absoluteUser.id },
+      { expiresAt: new Date(Date.now() - 1000) },
+    );
+    await refreshGrant(t, absolute.refresh_token).expect(400);
+    await t.http.get('/users/me').set(bearer(absolute.access_token)).expect(401);
+  });
+
+  it('narrows the scope on refresh but never widens it', async () => {
+    const pair = await passwordGrant(t, await registerUser(t));
+    const narrowed = await refreshGrant(t, pair.refresh_token, { scope: 'profile' }).expect(200);
+    const widened = await refreshGrant(t, (narrowed.body as TokenPair).refresh_token, {
+      scope: 'profile admin',
+    }).expect(400);
+    expect(widened.body).toMatchObject({ error: 'invalid_scope' });
+  });
+
+  it('ends every session when the password changes, the account is disabled or deleted', async () => {
+    const changer = await registerUser(t);
+    const changerPair = await passwordGrant(t, changer);
+    await t.http
+      .post('/users/me/password')
+      .set(bearer(changerPair.access_token))
+      .send({ currentPassword: changer.password, newPassword: 'a completely different passphrase' })
+      .expect(204);
+    await refreshGrant(t, changerPair.refresh_token).expect(400);
+
+    const disabled = await registerUser(t);
+    const disabledPair = await passwordGrant(t, disabled);
+    await t.http
+      .patch(`/users/${disabled.id}`)
+      .set(bearer(adminToken))
+      .send({ disabled: true })
+      .expect(200);
+    await t.http
+      .patch(`/users/${disabled.id}`)
+      .set(bearer(adminToken))
+      .send({ disabled: false })
+      .expect(200);
+    await refreshGrant(t, disabledPair.refresh_token).expect(400);
+
+    const deleted = await registerUser(t);
+    const deletedPair = await passwordGrant(t, deleted);
+    await t.http.delete(`/users/${deleted.id}`).set(bearer(adminToken)).expect(204);
+    await refreshGrant(t, deletedPair.refresh_token).expect(400);
+  });
+});
+
+describe('refresh tokens with REFRESH_REUSE_GRACE', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({ REFRESH_REUSE_GRACE: '30' });
+  });
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('answers a replay of the parent within the grace with the same successor pair', async () => {
+    const first = await passwordGrant(t, await registerUser(t));
+    const second = (await refreshGrant(t, first.refresh_token).expect(200)).body as TokenPair;
+    const replayed = (await refreshGrant(t, first.refresh_token).expect(200)).body as TokenPair;
+    expect(replayed.refresh_token).toBe(second.refresh_token);
+    expect(replayed.access_token).toBe(second.access_token);
+    await t.http.get('/users/me').set(bearer(replayed.access_token)).expect(200);
+  });
+
+  it('treats a replay of the parent as theft once the successor has been used', async () => {
+    const first = await passwordGrant(t, await registerUser(t));
+    const second = (await refreshGrant(t, first.refresh_token).expect(200)).body as TokenPair;
+    const third = (await refreshGrant(t, second.refresh_token).expect(200)).body as TokenPair;
+    await refreshGrant(t, first.refresh_token).expect(401);
+    await refreshGrant(t, third.refresh_token).expect(400);
+  });
+});
