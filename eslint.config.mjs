@@ -24,6 +24,13 @@ export default tseslint.config(
     },
   },
   {
+    // The example peer is plain CommonJS so a team can copy it without a build step.
+    files: ['examples/**/*.js'],
+    extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: { sourceType: 'commonjs', globals: globals.node },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // jest's asymmetric matchers (expect.any, expect.objectContaining) are typed `any`.
     files: ['**/*.spec.ts', 'test/**/*.ts'],
     rules: { '@typescript-eslint/no-unsafe-assignment': 'off' },

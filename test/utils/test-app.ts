@@ -1,4 +1,5 @@
 import { ModuleMetadata } from '@nestjs/common';
+import { AddressInfo, createServer } from 'node:net';
 import { Test } from '@nestjs/testing';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
@@ -14,6 +15,8 @@ export interface TestApp {
   app: NestFastifyApplication;
   http: TestAgent;
   database: TestDatabase;
+  /** `http://127.0.0.1:PORT` when started with `listen`. */
+  url?: string;
   close(): Promise<void>;
 }
 
@@ -22,6 +25,11 @@ export interface TestAppOptions {
   imports?: ModuleMetadata['imports'];
   /** Run a second instance on this app's database (the owner drops it). */
   shareDatabaseOf?: TestApp;
+  /**
+   * Listen on a real loopback port, with ISSUER and AUDIENCE set to its URL, for clients that
+   * follow the discovery document or fetch the JWKS over HTTP.
+   */
+  listen?: boolean;
 }
 
 const BASE_ENV: Record<string, string> = {
@@ -41,8 +49,13 @@ export async function startTestApp(
   options: TestAppOptions = {},
 ): Promise<TestApp> {
   const database = options.shareDatabaseOf?.database ?? (await createTestDatabase());
+  const port = options.listen ? await freePort() : undefined;
+  const url = port === undefined ? undefined : `http://127.0.0.1:${port}`;
   const saved = { ...process.env };
   Object.assign(process.env, BASE_ENV, { DATABASE_URL: database.url });
+  if (url) {
+    Object.assign(process.env, { ISSUER: url, AUDIENCE: url });
+  }
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined) {
       delete process.env[name];
@@ -57,12 +70,17 @@ export async function startTestApp(
     const app = configureApp(
       moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter()),
     );
-    await app.init();
-    await app.getHttpAdapter().getInstance().ready();
+    if (port === undefined) {
+      await app.init();
+      await app.getHttpAdapter().getInstance().ready();
+    } else {
+      await app.listen(port, '127.0.0.1');
+    }
     return {
       app,
       http: request(app.getHttpServer()),
       database,
+      url,
       close: async () => {
         await app.close();
         if (!options.shareDatabaseOf) {
@@ -73,6 +91,18 @@ export async function startTestApp(
   } finally {
     process.env = saved;
   }
+}
+
+/** A port the kernel just handed out; the tiny race before the app binds it is acceptable in tests. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 export interface Credentials {
