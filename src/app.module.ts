@@ -7,6 +7,7 @@ import { createValidationPipe } from './common/validation.pipe';
 import { ProblemDetailsFilter } from './common/problem-details.filter';
 import { configNamespaces, databaseConfig } from './config';
 import { dataSourceOptions, ensureDatabaseFolder } from './database/data-source-options';
+import { EventsModule } from './events/events.module';
 import { TokensModule } from './tokens/tokens.module';
 import { UsersModule } from './users/users.module';
 
@@ -21,6 +22,7 @@ import { UsersModule } from './users/users.module';
         return { ...dataSourceOptions(database), migrationsRun: true };
       },
     }),
+    EventsModule,
     UsersModule,
     TokensModule,
     AuthModule,

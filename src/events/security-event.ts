@@ -1,0 +1,41 @@
+import { RequestContext } from '../common/request-context';
+
+/** The contract's audit events ("Abuse limits"), plus token issuance for metrics. */
+export const SECURITY_EVENT_TYPES = [
+  'login_succeeded',
+  'login_failed',
+  'token_issued',
+  'token_refreshed',
+  'refresh_reuse_detected',
+  'token_revoked',
+  'user_registered',
+  'password_changed',
+  'user_created',
+  'user_updated',
+  'user_disabled',
+  'user_deleted',
+  'client_created',
+  'client_deleted',
+  'key_rotated',
+] as const;
+export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
+
+/** Plain values only: an event never carries a secret, a password or a token. */
+export type SecurityEventDetail = Record<string, string | number | boolean | null>;
+
+export interface SecurityEvent {
+  type: SecurityEventType;
+  /** The user the event is about (the subject, not necessarily the caller). */
+  userId?: string | null;
+  clientId?: string | null;
+  context?: RequestContext;
+  /**
+   * login_failed: `reason` is `credentials`, `disabled` or `throttled`, and `username` the
+   * normalised name tried. token_issued: `grant`. token_revoked: `tokenType`.
+   * user_*: `actorId` (who did it).
+   */
+  detail?: SecurityEventDetail;
+}
+
+/** The EventEmitter2 channel every SecurityEvent goes through. */
+export const SECURITY_EVENT = 'security';
