@@ -8,6 +8,9 @@ import { ProblemDetailsFilter } from './common/problem-details.filter';
 import { configNamespaces, databaseConfig } from './config';
 import { dataSourceOptions, ensureDatabaseFolder } from './database/data-source-options';
 import { EventsModule } from './events/events.module';
+import { HealthModule } from './health/health.module';
+import { LoggingModule } from './logging/logging.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { TokensModule } from './tokens/tokens.module';
 import { UsersModule } from './users/users.module';
 
@@ -22,7 +25,10 @@ import { UsersModule } from './users/users.module';
         return { ...dataSourceOptions(database), migrationsRun: true };
       },
     }),
+    LoggingModule,
     EventsModule,
+    HealthModule,
+    MetricsModule,
     UsersModule,
     TokensModule,
     AuthModule,

@@ -1,15 +1,66 @@
+import helmet from '@fastify/helmet';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger } from 'nestjs-pino';
+import { OperationsConfig, operationsConfig } from './config/operations.config';
+import { trustProxySetting } from './config/throttling.config';
+import { REQUEST_ID_HEADER, requestIdFor } from './logging/request-id';
 import { setupSwagger } from './swagger';
 
 /** Larger bodies are refused with 413 before they are parsed (contract: "Abuse limits"). */
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
 export function createFastifyAdapter(): FastifyAdapter {
-  return new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES });
+  const { requestTimeoutMs } = operationsConfig();
+  return new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    // request.ip honours X-Forwarded-For only from the proxies TRUST_PROXY names.
+    trustProxy: trustProxySetting(),
+    // requestIdFor decides whether an incoming X-Request-Id is kept; Fastify must not trust it raw.
+    requestIdHeader: false,
+    genReqId: requestIdFor,
+    // Slow-client (slowloris) protection: the whole request must arrive within requestTimeout
+    // (else 408 and the socket is closed). Node checks every connectionsCheckingInterval, 30 s by
+    // default, which would let a short timeout run far longer than configured.
+    requestTimeout: requestTimeoutMs,
+    http: { connectionsCheckingInterval: Math.min(requestTimeoutMs, 5000) },
+    // A socket silent for twice that long is dropped.
+    connectionTimeout: 2 * requestTimeoutMs,
+  });
 }
 
 /** Everything main.ts does to the app beyond the module graph, shared with the e2e tests. */
 export function configureApp(app: NestFastifyApplication): NestFastifyApplication {
+  app.useLogger(app.get(Logger));
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header(REQUEST_ID_HEADER, request.id);
+    done();
+  });
+  // Fastify parses text/plain by default; no route takes it, so it gets 415 like any other type.
+  fastify.removeContentTypeParser('text/plain');
+  void fastify.register(helmet, {
+    frameguard: { action: 'deny' },
+    contentSecurityPolicy: {
+      directives: {
+        // Nothing here is meant to be framed; Swagger UI loads its scripts and styles from /docs.
+        frameAncestors: ["'none'"],
+        // TLS is the proxy's job (and HSTS's); upgrading would break Swagger UI on plain http.
+        upgradeInsecureRequests: null,
+      },
+    },
+  });
+  const { corsOrigins } = app.get<OperationsConfig>(operationsConfig.KEY);
+  if (corsOrigins.length > 0) {
+    app.enableCors({
+      origin: corsOrigins,
+      methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
+      allowedHeaders: ['Authorization', 'Content-Type', 'X-Request-Id'],
+      exposedHeaders: ['X-Request-Id', 'Retry-After', 'WWW-Authenticate'],
+      // Bearer tokens, not cookies: browsers must not attach ambient credentials.
+      credentials: false,
+      maxAge: 600,
+    });
+  }
   setupSwagger(app);
   return app;
 }

@@ -22,6 +22,8 @@ async function bootstrap(): Promise<void> {
   }
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, createFastifyAdapter(), {
     abortOnError: false,
+    // Held until configureApp installs pino, so Nest's start-up lines are JSON like the rest.
+    bufferLogs: true,
   });
   configureApp(app);
   const { port, host } = app.get<ReturnType<typeof appConfig>>(appConfig.KEY);

@@ -69,6 +69,9 @@ describe('closed by default', () => {
     expect(publicRoutes.sort()).toEqual([
       'GET /.well-known/jwks.json',
       'GET /.well-known/oauth-authorization-server',
+      'GET /health',
+      'GET /health/ready',
+      'GET /metrics',
       'POST /auth/introspect',
       'POST /auth/register',
       'POST /auth/revoke',

@@ -1,26 +1,48 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { OnEvent } from '@nestjs/event-emitter';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { Repository } from 'typeorm';
-import { RequestContext } from '../common/request-context';
-import { AuditDetail, AuditEvent } from './entities/audit-event.entity';
+import { LessThan, Repository } from 'typeorm';
+import { auditConfig } from '../config/audit.config';
+import { SECURITY_EVENT, SecurityEvent } from '../events/security-event';
+import { ListAuditQuery } from './dto/list-audit.query';
+import { AuditEvent } from './entities/audit-event.entity';
 
-export type AuditEventType = 'refresh_reuse_detected';
+/** Issuance is counted by the metrics; the audit log records what a reviewer asks about. */
+const NOT_AUDITED = new Set(['token_issued']);
 
-export interface AuditRecord {
-  type: AuditEventType;
-  userId?: string | null;
-  clientId?: string | null;
-  context?: RequestContext;
-  detail?: AuditDetail;
-}
+const PURGE_INTERVAL_MS = 60 * 60 * 1000;
 
-/** Writes security events; the query API and the other event types come with the audit issue. */
 @Injectable()
-export class AuditService {
-  constructor(@InjectRepository(AuditEvent) private readonly events: Repository<AuditEvent>) {}
+export class AuditService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(AuditService.name);
+  private purgeTimer: NodeJS.Timeout | undefined;
 
-  async record(event: AuditRecord): Promise<void> {
+  constructor(
+    @InjectRepository(AuditEvent) private readonly events: Repository<AuditEvent>,
+    @Inject(auditConfig.KEY) private readonly config: ConfigType<typeof auditConfig>,
+  ) {}
+
+  onModuleInit(): void {
+    this.purgeTimer = setInterval(() => {
+      this.purgeExpired().catch((error: unknown) => {
+        this.logger.warn(`Could not purge old audit events: ${String(error)}`);
+      });
+    }, PURGE_INTERVAL_MS);
+    this.purgeTimer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.purgeTimer);
+  }
+
+  /** Awaited by the publisher: an event that cannot be stored fails the request that caused it. */
+  @OnEvent(SECURITY_EVENT, { async: true, promisify: true, suppressErrors: false })
+  async record(event: SecurityEvent): Promise<void> {
+    if (NOT_AUDITED.has(event.type)) {
+      return;
+    }
     await this.events.insert({
       id: randomUUID(),
       type: event.type,
@@ -31,5 +53,38 @@ export class AuditService {
       at: new Date(),
       detail: event.detail ?? {},
     });
+  }
+
+  /** Newest first; `before` is the id of the last event of the previous page. */
+  async list(query: ListAuditQuery): Promise<AuditEvent[]> {
+    const builder = this.events
+      .createQueryBuilder('event')
+      .orderBy('event.at', 'DESC')
+      .addOrderBy('event.id', 'DESC')
+      .take(query.limit);
+    if (query.userId) {
+      builder.andWhere('event.userId = :userId', { userId: query.userId });
+    }
+    if (query.type) {
+      builder.andWhere('event.type = :type', { type: query.type });
+    }
+    if (query.before) {
+      const cursor = await this.events.findOneBy({ id: query.before });
+      if (!cursor) {
+        return [];
+      }
+      builder.andWhere('(event.at < :at OR (event.at = :at AND event.id < :id))', {
+        at: cursor.at,
+        id: cursor.id,
+      });
+    }
+    return builder.getMany();
+  }
+
+  /** AUDIT_RETENTION_DAYS: older events are deleted hourly. */
+  async purgeExpired(): Promise<number> {
+    const cutoff = new Date(Date.now() - this.config.retentionDays * 86400 * 1000);
+    const result = await this.events.delete({ at: LessThan(cutoff) });
+    return result.affected ?? 0;
   }
 }

@@ -13,11 +13,17 @@ import { toUserResponse, UserResponse } from '../users/dto/user.response';
 import { UsersService } from '../users/users.service';
 import { Public } from './decorators/public.decorator';
 import { RegistrationOpenGuard } from './guards/registration-open.guard';
+import { RequestContext } from '../common/request-context';
+import { RequestMeta } from '../common/request-meta.decorator';
+import { SecurityEvents } from '../events/security-events.service';
 
 @ApiTags('auth')
 @Controller('auth')
 export class AuthController {
-  constructor(private readonly users: UsersService) {}
+  constructor(
+    private readonly users: UsersService,
+    private readonly events: SecurityEvents,
+  ) {}
 
   @Public()
   @Post('register')
@@ -30,7 +36,17 @@ export class AuthController {
   })
   @ApiConflictResponse({ type: ProblemDetailsDto, description: 'Username or email taken' })
   @ApiForbiddenResponse({ type: ProblemDetailsDto, description: 'Registration is disabled' })
-  async register(@Body() body: RegisterUserDto): Promise<UserResponse> {
-    return toUserResponse(await this.users.create(body));
+  async register(
+    @Body() body: RegisterUserDto,
+    @RequestMeta() context: RequestContext,
+  ): Promise<UserResponse> {
+    const user = await this.users.create(body);
+    await this.events.publish({
+      type: 'user_registered',
+      userId: user.id,
+      context,
+      detail: { username: user.username },
+    });
+    return toUserResponse(user);
   }
 }

@@ -5,6 +5,7 @@ import { AuditModule } from '../audit/audit.module';
 import { ClientsModule } from '../clients/clients.module';
 import { PasswordsModule } from '../passwords/passwords.module';
 import { SessionsModule } from '../sessions/sessions.module';
+import { ThrottlingModule } from '../throttling/throttling.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
@@ -28,6 +29,7 @@ import { TokenInspectionService } from './token-inspection.service';
     SessionsModule,
     ClientsModule,
     AuditModule,
+    ThrottlingModule,
   ],
   controllers: [AuthController, OAuthController, DiscoveryController],
   providers: [

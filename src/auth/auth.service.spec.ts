@@ -3,6 +3,8 @@ import { InvalidAccessTokenException } from '../common/invalid-access-token.exce
 import { PasswordHasher } from '../passwords/password-hasher.service';
 import { Client } from '../clients/entities/client.entity';
 import { ClientsService } from '../clients/clients.service';
+import { SecurityEvent } from '../events/security-event';
+import { SecurityEvents } from '../events/security-events.service';
 import { SessionsService } from '../sessions/sessions.service';
 import { AccessTokenDenylist } from '../tokens/access-token-denylist.service';
 import { User } from '../users/entities/user.entity';
@@ -68,6 +70,9 @@ function setup() {
   const denylist = {
     isRevoked: jest.fn<Promise<boolean>, [string]>().mockResolvedValue(false),
   } satisfies Pick<AccessTokenDenylist, 'isRevoked'>;
+  const events = {
+    publish: jest.fn<Promise<void>, [SecurityEvent]>().mockResolvedValue(undefined),
+  } satisfies Pick<SecurityEvents, 'publish'>;
   // The constructor wants the classes (they have private members); the fakes have every member used.
   const auth = new AuthService(
     users as unknown as UsersService,
@@ -75,8 +80,9 @@ function setup() {
     sessions as unknown as SessionsService,
     clients as unknown as ClientsService,
     denylist as unknown as AccessTokenDenylist,
+    events as unknown as SecurityEvents,
   );
-  return { auth, users, hasher, sessions, clients, denylist };
+  return { auth, users, hasher, sessions, clients, denylist, events };
 }
 
 describe('AuthService', () => {
@@ -290,6 +296,45 @@ describe('AuthService', () => {
       expect(users.replacePasswordHash).toHaveBeenCalledWith(
         USER_ID,
         '$argon2id$v=19$m=65536,t=3,p=1$bmV3c2FsdA$bmV3aGFzaA',
+      );
+    });
+  });
+
+  describe('authenticatePassword', () => {
+    const context = { ip: '203.0.113.7', userAgent: 'curl/8' };
+
+    it('publishes a credentials failure without the password and answers invalid_grant', async () => {
+      const { auth, users, events } = setup();
+      users.findForLogin.mockResolvedValue(null);
+
+      await expect(
+        auth.authenticatePassword('Nobody', 'secret passphrase', context),
+      ).rejects.toMatchObject({
+        error: 'invalid_grant',
+      });
+      expect(events.publish).toHaveBeenCalledWith({
+        type: 'login_failed',
+        userId: null,
+        context,
+        detail: { outcome: 'failure', reason: 'credentials', username: 'nobody' },
+      });
+      expect(JSON.stringify(events.publish.mock.calls)).not.toContain('secret passphrase');
+    });
+
+    it('publishes a disabled failure and answers access_denied for the right password', async () => {
+      const { auth, users, hasher, events } = setup();
+      users.findForLogin.mockResolvedValue(storedUser({ disabled: true }));
+      hasher.verify.mockResolvedValue(true);
+
+      await expect(auth.authenticatePassword('Ada', 'right', context)).rejects.toMatchObject({
+        error: 'access_denied',
+      });
+      expect(events.publish).toHaveBeenCalledWith(
+        expect.objectContaining({
+          type: 'login_failed',
+          userId: USER_ID,
+          detail: expect.objectContaining({ reason: 'disabled' }),
+        }),
       );
     });
   });

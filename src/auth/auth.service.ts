@@ -1,4 +1,7 @@
-import { ForbiddenException, Injectable } from '@nestjs/common';
+import { ForbiddenException, HttpStatus, Injectable } from '@nestjs/common';
+import { OAuthException } from '../common/oauth.exception';
+import { RequestContext } from '../common/request-context';
+import { SecurityEvents } from '../events/security-events.service';
 import { InvalidAccessTokenException } from '../common/invalid-access-token.exception';
 import { PasswordHasher } from '../passwords/password-hasher.service';
 import { Client } from '../clients/entities/client.entity';
@@ -8,7 +11,7 @@ import { AccessTokenDenylist } from '../tokens/access-token-denylist.service';
 import { AccessTokenClaims } from '../tokens/access-tokens.service';
 import { CLOCK_SKEW_SECONDS } from '../tokens/clock-skew';
 import { User } from '../users/entities/user.entity';
-import { UsersService } from '../users/users.service';
+import { normalizeUsername, UsersService } from '../users/users.service';
 import { AuthenticatedUser } from './authenticated-user';
 
 export { CLOCK_SKEW_SECONDS };
@@ -42,25 +45,70 @@ export class AuthService {
     private readonly sessions: SessionsService,
     private readonly clients: ClientsService,
     private readonly denylist: AccessTokenDenylist,
+    private readonly events: SecurityEvents,
   ) {}
 
   /**
-   * The user whose password this is, or null. Unknown usernames pay for one argon2 verification
-   * too, so the answer takes about as long whether or not the account exists.
+   * The password grant's check: the user, or 401 invalid_grant (the same body whether the
+   * username or the password is wrong), or 403 access_denied for a disabled account with the
+   * right password. Failures are published for the audit log and the metrics.
    */
+  async authenticatePassword(
+    username: string,
+    password: string,
+    context: RequestContext,
+  ): Promise<User> {
+    const { account, passwordMatches } = await this.checkPassword(username, password);
+    if (account && passwordMatches && !account.disabled) {
+      return account;
+    }
+    const disabled = account !== null && passwordMatches;
+    await this.events.publish({
+      type: 'login_failed',
+      // The audit log names the account that was tried; the caller's answer never reveals it.
+      userId: account?.id ?? null,
+      context,
+      detail: {
+        outcome: 'failure',
+        reason: disabled ? 'disabled' : 'credentials',
+        username: normalizeUsername(username),
+      },
+    });
+    throw disabled
+      ? new OAuthException('access_denied', 'This account is disabled', HttpStatus.FORBIDDEN)
+      : new OAuthException(
+          'invalid_grant',
+          'Incorrect username or password',
+          HttpStatus.UNAUTHORIZED,
+        );
+  }
+
+  /** The user whose password this is, or null. */
   async validateCredentials(username: string, password: string): Promise<User | null> {
-    const user = await this.users.findForLogin(username);
-    if (!user) {
+    const { account, passwordMatches } = await this.checkPassword(username, password);
+    return passwordMatches ? account : null;
+  }
+
+  /**
+   * Unknown usernames pay for one argon2 verification too, so the answer takes about as long
+   * whether or not the account exists. A hash weaker than configured is upgraded on a match.
+   */
+  private async checkPassword(
+    username: string,
+    password: string,
+  ): Promise<{ account: User | null; passwordMatches: boolean }> {
+    const account = await this.users.findForLogin(username);
+    if (!account) {
       await this.hasher.verifyAgainstDummy(password);
-      return null;
+      return { account: null, passwordMatches: false };
     }
-    if (!(await this.hasher.verify(user.passwordHash, password))) {
-      return null;
+    if (!(await this.hasher.verify(account.passwordHash, password))) {
+      return { account, passwordMatches: false };
     }
-    if (this.hasher.needsRehash(user.passwordHash)) {
-      await this.users.replacePasswordHash(user.id, await this.hasher.hash(password));
+    if (this.hasher.needsRehash(account.passwordHash)) {
+      await this.users.replacePasswordHash(account.id, await this.hasher.hash(password));
     }
-    return user;
+    return { account, passwordMatches: true };
   }
 
   /**

@@ -7,12 +7,14 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiTags,
+  ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { invalidClient } from '../clients/client-credentials';
 import { ClientsService } from '../clients/clients.service';
 import { OAuthEndpoint } from '../common/oauth-endpoint.decorator';
+import { SecurityEvents } from '../events/security-events.service';
 import { OAuthException } from '../common/oauth.exception';
 import { requestContext } from '../common/request-context';
 import { Public } from './decorators/public.decorator';
@@ -33,6 +35,7 @@ export class OAuthController {
     private readonly grants: TokenGrantsService,
     private readonly inspection: TokenInspectionService,
     private readonly clients: ClientsService,
+    private readonly events: SecurityEvents,
   ) {}
 
   @Public()
@@ -63,6 +66,11 @@ export class OAuthController {
     type: OAuthErrorDto,
     description: 'access_denied: the account is disabled',
   })
+  @ApiTooManyRequestsResponse({
+    type: OAuthErrorDto,
+    description:
+      'slow_down: too many failures for this username, or too many requests from this IP; see Retry-After',
+  })
   async token(
     @Body() body: TokenRequestDto,
     @Req() request: TokenEndpointRequest,
@@ -81,7 +89,7 @@ export class OAuthController {
         }
         return this.grants.refresh(body.refresh_token, client, body.scope, requestContext(request));
       case 'client_credentials':
-        return this.grants.clientCredentials(client, body.scope);
+        return this.grants.clientCredentials(client, body.scope, requestContext(request));
       default:
         throw new OAuthException('unsupported_grant_type', `Unsupported grant_type: ${grantType}`);
     }
@@ -104,8 +112,17 @@ export class OAuthController {
     description: 'invalid_client: wrong client credentials',
   })
   async revoke(@Body() body: TokenReferenceDto, @Req() request: FastifyRequest): Promise<void> {
-    await this.clients.authenticatePresented(request, body);
-    await this.inspection.revoke(body.token, body.token_type_hint);
+    const client = await this.clients.authenticatePresented(request, body);
+    const revoked = await this.inspection.revoke(body.token, body.token_type_hint);
+    if (revoked) {
+      await this.events.publish({
+        type: 'token_revoked',
+        userId: revoked.userId,
+        clientId: revoked.clientId ?? client?.clientId,
+        context: requestContext(request),
+        detail: { tokenType: revoked.tokenType },
+      });
+    }
   }
 
   @Public()

@@ -1,5 +1,5 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
-import { AuditService } from '../audit/audit.service';
+import { SecurityEvents } from '../events/security-events.service';
 import { Client } from '../clients/entities/client.entity';
 import { RequestContext } from '../common/request-context';
 import { OAuthException } from '../common/oauth.exception';
@@ -20,7 +20,7 @@ export class TokenGrantsService {
     private readonly accessTokens: AccessTokensService,
     private readonly sessions: SessionsService,
     private readonly users: UsersService,
-    private readonly audit: AuditService,
+    private readonly events: SecurityEvents,
   ) {}
 
   /** One login, one session: the refresh token starts a new family. */
@@ -42,6 +42,14 @@ export class TokenGrantsService {
       clientId: client?.clientId,
       planned: started.access,
     });
+    await this.events.publish({
+      type: 'login_succeeded',
+      userId: user.id,
+      clientId: client?.clientId,
+      context,
+      detail: { outcome: 'success', sessionId: started.session.id },
+    });
+    await this.issued('password', user.id, client?.clientId, context);
     return {
       access_token: issued.accessToken,
       token_type: 'bearer',
@@ -70,7 +78,7 @@ export class TokenGrantsService {
       throw invalidRefreshToken();
     }
     if (redemption.outcome === 'reused') {
-      await this.audit.record({
+      await this.events.publish({
         type: 'refresh_reuse_detected',
         userId: redemption.session.userId,
         clientId: redemption.session.clientId,
@@ -93,6 +101,18 @@ export class TokenGrantsService {
       clientId: redemption.session.clientId,
       planned: redemption.access,
     });
+    await this.events.publish({
+      type: 'token_refreshed',
+      userId: user.id,
+      clientId: redemption.session.clientId,
+      context,
+      detail: {
+        outcome: 'success',
+        sessionId: redemption.session.id,
+        replayed: redemption.outcome === 'replayed',
+      },
+    });
+    await this.issued('refresh_token', user.id, redemption.session.clientId, context);
     return {
       access_token: issued.accessToken,
       token_type: 'bearer',
@@ -106,6 +126,7 @@ export class TokenGrantsService {
   async clientCredentials(
     client: Client | undefined,
     requestedScope: string | undefined,
+    context: RequestContext,
   ): Promise<TokenResponseDto> {
     if (!client) {
       throw new OAuthException(
@@ -117,12 +138,28 @@ export class TokenGrantsService {
     assertGrantAllowed(client, 'client_credentials');
     const scope = grantedScope(requestedScope, client.scopes);
     const issued = await this.accessTokens.issueForClient(client.clientId, scope);
+    await this.issued('client_credentials', null, client.clientId, context);
     return {
       access_token: issued.accessToken,
       token_type: 'bearer',
       expires_in: issued.expiresIn,
       scope,
     };
+  }
+
+  private issued(
+    grant: string,
+    userId: string | null,
+    clientId: string | null | undefined,
+    context: RequestContext,
+  ): Promise<void> {
+    return this.events.publish({
+      type: 'token_issued',
+      userId,
+      clientId,
+      context,
+      detail: { grant },
+    });
   }
 }
 

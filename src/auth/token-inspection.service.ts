@@ -8,6 +8,12 @@ import { UsersService } from '../users/users.service';
 import { AuthService } from './auth.service';
 import { IntrospectionResponseDto } from './dto/introspection-response.dto';
 
+export interface RevokedToken {
+  tokenType: 'access_token' | 'refresh_token';
+  userId: string | null;
+  clientId: string | null;
+}
+
 /** RFC 7009 revocation and RFC 7662 introspection, for either kind of token. */
 @Injectable()
 export class TokenInspectionService {
@@ -25,27 +31,41 @@ export class TokenInspectionService {
    * unknown or foreign token is not an error (RFC 7009 section 2.2). A failure to store the
    * revocation is: it propagates, so nothing is reported revoked that was not.
    */
-  async revoke(token: string, hint: string | undefined): Promise<void> {
-    const asRefresh = async () => {
+  async revoke(token: string, hint: string | undefined): Promise<RevokedToken | undefined> {
+    const asRefresh = async (): Promise<RevokedToken | undefined> => {
       const found = await this.sessions.findByRefreshToken(token);
-      if (found) {
-        await this.sessions.revoke(found.session.id);
+      if (!found) {
+        return undefined;
       }
-      return found !== null;
+      await this.sessions.revoke(found.session.id);
+      return {
+        tokenType: 'refresh_token',
+        userId: found.session.userId,
+        clientId: found.session.clientId,
+      };
     };
-    const asAccess = async () => {
+    const asAccess = async (): Promise<RevokedToken | undefined> => {
       const claims = await this.verifiedClaims(token);
-      if (claims) {
-        await this.denylist.revoke(claims.jti, new Date(claims.exp * 1000));
+      if (!claims) {
+        return undefined;
       }
-      return claims !== undefined;
+      await this.denylist.revoke(claims.jti, new Date(claims.exp * 1000));
+      const isClientToken =
+        claims.preferred_username === undefined && claims.client_id === claims.sub;
+      return {
+        tokenType: 'access_token',
+        userId: isClientToken ? null : claims.sub,
+        clientId: claims.client_id ?? null,
+      };
     };
     const attempts = hint === 'access_token' ? [asAccess, asRefresh] : [asRefresh, asAccess];
     for (const attempt of attempts) {
-      if (await attempt()) {
-        return;
+      const revoked = await attempt();
+      if (revoked) {
+        return revoked;
       }
     }
+    return undefined;
   }
 
   async introspect(token: string, hint: string | undefined): Promise<IntrospectionResponseDto> {

@@ -16,6 +16,11 @@ import { SessionsService } from '../sessions/sessions.service';
 import { ClientsService } from './clients.service';
 import { ClientResponse, CreatedClientResponse, toClientResponse } from './dto/client.response';
 import { CreateClientDto } from './dto/create-client.dto';
+import { AuthenticatedUser } from '../auth/authenticated-user';
+import { CurrentUser } from '../auth/decorators/current-user.decorator';
+import { RequestContext } from '../common/request-context';
+import { RequestMeta } from '../common/request-meta.decorator';
+import { SecurityEvents } from '../events/security-events.service';
 
 @ApiTags('clients (admin)')
 @ApiBearerAccess({ admin: true })
@@ -25,14 +30,25 @@ export class ClientsController {
   constructor(
     private readonly clients: ClientsService,
     private readonly sessions: SessionsService,
+    private readonly events: SecurityEvents,
   ) {}
 
   @Post()
   @ApiOperation({ summary: 'Register a client; its secret is shown once' })
   @ApiCreatedResponse({ type: CreatedClientResponse })
   @ApiBadRequestResponse({ type: ProblemDetailsDto })
-  async create(@Body() body: CreateClientDto): Promise<CreatedClientResponse> {
+  async create(
+    @Body() body: CreateClientDto,
+    @CurrentUser() caller: AuthenticatedUser,
+    @RequestMeta() context: RequestContext,
+  ): Promise<CreatedClientResponse> {
     const { client, clientSecret } = await this.clients.create(body);
+    await this.events.publish({
+      type: 'client_created',
+      clientId: client.clientId,
+      context,
+      detail: { actorId: caller.id, name: client.name },
+    });
     return { ...toClientResponse(client), clientSecret };
   }
 
@@ -48,8 +64,18 @@ export class ClientsController {
   @ApiOperation({ summary: 'Delete a client; its tokens and the sessions started through it end' })
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiNotFoundResponse({ type: ProblemDetailsDto })
-  async remove(@Param('clientId') clientId: string): Promise<void> {
+  async remove(
+    @Param('clientId') clientId: string,
+    @CurrentUser() caller: AuthenticatedUser,
+    @RequestMeta() context: RequestContext,
+  ): Promise<void> {
     await this.clients.remove(clientId);
     await this.sessions.revokeAllForClient(clientId);
+    await this.events.publish({
+      type: 'client_deleted',
+      clientId,
+      context,
+      detail: { actorId: caller.id },
+    });
   }
 }

@@ -1,6 +1,7 @@
 import { HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
+import { isDatabaseUnavailable } from './database-unavailable';
 import { InvalidAccessTokenException } from './invalid-access-token.exception';
 import './oauth-endpoint.decorator';
 import { OAuthErrorCode, OAuthException } from './oauth.exception';
@@ -48,6 +49,10 @@ const FASTIFY_DETAILS: Record<number, string> = {
   415: 'The request body has an unsupported content type',
 };
 
+export const DATABASE_UNAVAILABLE_DETAIL =
+  'The service is temporarily unavailable; try again shortly';
+export const RETRY_AFTER_SECONDS = '5';
+
 const logger = new Logger('ErrorResponse');
 
 function httpExceptionDetail(exception: HttpException): string {
@@ -69,6 +74,11 @@ function statusAndDetail(exception: unknown): { status: number; detail: string }
   if (isFastifyError(exception) && exception.statusCode >= 400 && exception.statusCode < 500) {
     const status = exception.statusCode;
     return { status, detail: FASTIFY_DETAILS[status] ?? STATUS_CODES[status] ?? 'Bad request' };
+  }
+  if (isDatabaseUnavailable(exception)) {
+    // Fail closed: nothing was issued or stored; the client may retry once the database is back.
+    logger.warn(`Database unavailable: ${String((exception as { message?: unknown }).message)}`);
+    return { status: HttpStatus.SERVICE_UNAVAILABLE, detail: DATABASE_UNAVAILABLE_DETAIL };
   }
   logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : exception);
   return { status: HttpStatus.INTERNAL_SERVER_ERROR, detail: 'An unexpected error occurred' };
@@ -99,6 +109,9 @@ function isOAuthRoute(request: FastifyRequest): boolean {
 export function toErrorResponse(exception: unknown, request: FastifyRequest): ErrorResponse {
   const { status, detail } = statusAndDetail(exception);
   const headers: Record<string, string> = {};
+  if (status === 503) {
+    headers['Retry-After'] = RETRY_AFTER_SECONDS;
+  }
 
   if (isOAuthRoute(request)) {
     const error = exception instanceof OAuthException ? exception.error : oauthErrorCode(status);

@@ -10,7 +10,9 @@ export type OAuthErrorCode =
   | 'invalid_scope'
   | 'access_denied'
   | 'server_error'
-  | 'temporarily_unavailable';
+  | 'temporarily_unavailable'
+  // RFC 8628 section 3.5, registered for the token endpoint: retry later, less often (429).
+  | 'slow_down';
 
 /** An error of the OAuth endpoints: answered as `{ error, error_description }`, not problem+json. */
 export class OAuthException extends HttpException {

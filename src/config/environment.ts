@@ -12,9 +12,13 @@ import {
   validateSync,
   ValidationError,
 } from 'class-validator';
+import { IsTrustProxy } from './trust-proxy';
 
 export const JWT_ALGORITHMS = ['RS256', 'ES256', 'EdDSA', 'HS256'] as const;
 export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export const ARGON2_FLOOR = { memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
 
@@ -80,6 +84,54 @@ export class Environment {
   @Matches(/^rediss?:\/\/.+/, { message: 'must be a redis:// or rediss:// URL' })
   REDIS_URL?: string;
 
+  /** Put before every Redis key, so that deployments (or test runs) can share one Redis. */
+  @Matches(/^[\w:.-]{0,64}$/, { message: 'must be up to 64 letters, digits, _ : . or -' })
+  REDIS_KEY_PREFIX = 'portcullis:';
+
+  /** Whose X-Forwarded-For to believe; unset = nobody's (the client is the TCP peer). */
+  @IsOptional()
+  @IsTrustProxy()
+  TRUST_PROXY?: string;
+
+  /** Consecutive failures of one (username, client IP) before attempts are delayed. */
+  @Transform(toInteger)
+  @Min(1)
+  @Max(1000)
+  @IsInt()
+  LOGIN_FAILURES_BEFORE_DELAY = 5;
+
+  @Transform(toSeconds)
+  @Min(1)
+  @Max(3600)
+  @IsInt({ message: 'must be a duration from 1 second to 1 hour, such as 30 or 1m' })
+  LOGIN_FIRST_DELAY = 30;
+
+  @Transform(toSeconds)
+  @Min(1)
+  @Max(86400)
+  @IsInt({ message: 'must be a duration from 1 second to 1 day, such as 900 or 15m' })
+  LOGIN_MAX_DELAY = 900;
+
+  /** Consecutive failures of one account, from any addresses, before its attempts are delayed. */
+  @Transform(toInteger)
+  @Min(1)
+  @Max(100000)
+  @IsInt()
+  ACCOUNT_FAILURE_CEILING = 100;
+
+  @Transform(toSeconds)
+  @Min(1)
+  @Max(86400)
+  @IsInt({ message: 'must be a duration from 1 second to 1 day, such as 60 or 1m' })
+  ACCOUNT_MAX_DELAY = 60;
+
+  /** Requests to POST /auth/token per client IP per minute, all grants together. */
+  @Transform(toInteger)
+  @Min(1)
+  @Max(100000)
+  @IsInt()
+  TOKEN_REQUESTS_PER_MINUTE = 60;
+
   @IsOptional()
   @Matches(/^https?:\/\/[^\s/]+(\/\S*)?$/, { message: 'must be an http(s) URL' })
   ISSUER?: string;
@@ -129,6 +181,13 @@ export class Environment {
   @IsInt({ message: 'must be a number of seconds from 0 to 300' })
   REFRESH_REUSE_GRACE = 0;
 
+  /** Audit events older than this many days are deleted. */
+  @Transform(toInteger)
+  @Min(1)
+  @Max(3650)
+  @IsInt()
+  AUDIT_RETENTION_DAYS = 365;
+
   @IsOptional()
   @IsString()
   @MinLength(1)
@@ -168,6 +227,44 @@ export class Environment {
   @Max(16)
   @IsInt()
   ARGON2_PARALLELISM: number = ARGON2_FLOOR.parallelism;
+
+  /** Threads in the libuv pool (read by Node itself); argon2 runs there. */
+  @IsOptional()
+  @Transform(toInteger)
+  @Min(1)
+  @Max(1024)
+  @IsInt()
+  UV_THREADPOOL_SIZE?: number;
+
+  /** Concurrent argon2 operations; unset = the libuv pool size minus one (at least 1). */
+  @IsOptional()
+  @Transform(toInteger)
+  @Min(1)
+  @Max(1024)
+  @IsInt()
+  ARGON2_MAX_CONCURRENCY?: number;
+
+  /** Unset: `info`, or `warn` when NODE_ENV=test so that test runs stay readable. */
+  @IsOptional()
+  @IsIn(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })
+  LOG_LEVEL?: LogLevel;
+
+  /** Browser origins allowed by CORS, comma-separated; empty = no cross-origin access. */
+  @Matches(/^\s*(https?:\/\/[^\s/,]+\s*(,\s*https?:\/\/[^\s/,]+\s*)*)?$/, {
+    message: 'must be a comma-separated list of origins such as https://app.example.com',
+  })
+  CORS_ORIGINS = '';
+
+  /** A client must send its whole request within this time (slow-client protection). */
+  @Transform(toSeconds)
+  @Min(1)
+  @Max(300)
+  @IsInt({ message: 'must be a duration from 1 second to 5 minutes, such as 30 or 1m' })
+  REQUEST_TIMEOUT = 30;
+
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'must be true or false' })
+  METRICS_ENABLED = true;
 }
 
 function firstMessage(error: ValidationError): string {

@@ -1,7 +1,25 @@
 import { appConfig } from './app.config';
+import { auditConfig } from './audit.config';
 import { authConfig } from './auth.config';
 import { databaseConfig } from './database.config';
+import { operationsConfig } from './operations.config';
 import { passwordConfig } from './password.config';
+import { throttlingConfig } from './throttling.config';
 
-export { appConfig, authConfig, databaseConfig, passwordConfig };
-export const configNamespaces = [appConfig, authConfig, databaseConfig, passwordConfig];
+export {
+  appConfig,
+  authConfig,
+  databaseConfig,
+  operationsConfig,
+  passwordConfig,
+  throttlingConfig,
+};
+export const configNamespaces = [
+  auditConfig,
+  appConfig,
+  authConfig,
+  databaseConfig,
+  operationsConfig,
+  passwordConfig,
+  throttlingConfig,
+];

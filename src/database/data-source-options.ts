@@ -12,6 +12,8 @@ import { Client } from '../clients/entities/client.entity';
 import { RefreshToken } from '../sessions/entities/refresh-token.entity';
 import { Session } from '../sessions/entities/session.entity';
 import { RevokedAccessToken } from '../tokens/entities/revoked-access-token.entity';
+import { ThrottleCounter } from '../throttling/entities/throttle-counter.entity';
+import { Throttling1732233900000 } from './migrations/1732233900000-throttling';
 
 export const entities = [
   User,
@@ -21,11 +23,13 @@ export const entities = [
   RevokedAccessToken,
   Client,
   AuditEvent,
+  ThrottleCounter,
 ];
 export const migrations = [
   InitialSchema1732233600000,
   SessionsClientsAudit1732233800000,
   SigningKeyRotation1732233700000,
+  Throttling1732233900000,
 ];
 
 /** One description of the database for the app, the tests and the TypeORM CLI (ormconfig.ts). */

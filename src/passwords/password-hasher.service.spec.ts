@@ -3,8 +3,11 @@ import { PasswordHasher } from './password-hasher.service';
 
 const OWASP_FLOOR = { memoryCost: 19456, timeCost: 2, parallelism: 1 };
 
-function hasher(): PasswordHasher {
-  return new PasswordHasher({ minLength: 15, maxLength: 128, argon2: OWASP_FLOOR });
+function hasher(argon2MaxConcurrency = 3): PasswordHasher {
+  return new PasswordHasher(
+    { minLength: 15, maxLength: 128, argon2: OWASP_FLOOR },
+    { argon2MaxConcurrency },
+  );
 }
 
 const PASSWORD = 'correct horse battery staple';
@@ -133,6 +136,30 @@ describe('PasswordHasher', () => {
         id: 'argon2id',
         params: { m: '19456', t: '2', p: '1' },
       });
+    });
+  });
+
+  describe('concurrency cap', () => {
+    it('runs at most the configured number of argon2 operations at once and queues the rest', async () => {
+      const capped = hasher(2);
+
+      const verifications = Array.from({ length: 6 }, () => capped.verify(storedHash, PASSWORD));
+
+      expect(capped.maxConcurrency).toBe(2);
+      expect(capped.queueDepth).toBe(4);
+      await expect(Promise.all(verifications)).resolves.toEqual(Array(6).fill(true));
+      expect(capped.queueDepth).toBe(0);
+    });
+
+    it('frees the slot of an operation that fails, so later ones still run', async () => {
+      const capped = hasher(1);
+
+      const malformed = capped.verify('$argon2id$garbage', PASSWORD);
+      const valid = capped.verify(storedHash, PASSWORD);
+
+      await expect(malformed).resolves.toBe(false);
+      await expect(valid).resolves.toBe(true);
+      expect(capped.queueDepth).toBe(0);
     });
   });
 

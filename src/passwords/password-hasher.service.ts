@@ -2,7 +2,9 @@ import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import * as argon2 from 'argon2';
 import { randomBytes } from 'node:crypto';
+import { operationsConfig } from '../config/operations.config';
 import { passwordConfig } from '../config/password.config';
+import { ConcurrencyLimit } from './concurrency-limit';
 import { normalizePassword } from './password-policy.service';
 
 // PHC string: `$argon2id$v=19$m=19456,t=2,p=1$salt$hash`; argon2 0.4x writes the parameters as
@@ -12,26 +14,39 @@ const PHC_ARGON2ID = /^\$argon2id\$v=(\d+)\$([a-z]=\d+(?:,[a-z]=\d+)*)\$/;
 @Injectable()
 export class PasswordHasher implements OnModuleInit {
   private dummyHash = '';
+  private readonly limit: ConcurrencyLimit;
 
   constructor(
     @Inject(passwordConfig.KEY) private readonly config: ConfigType<typeof passwordConfig>,
-  ) {}
+    @Inject(operationsConfig.KEY)
+    operations: Pick<ConfigType<typeof operationsConfig>, 'argon2MaxConcurrency'>,
+  ) {
+    this.limit = new ConcurrencyLimit(operations.argon2MaxConcurrency);
+  }
+
+  /** argon2 operations waiting for a slot (exported as a metric). */
+  get queueDepth(): number {
+    return this.limit.queued;
+  }
+
+  get maxConcurrency(): number {
+    return this.limit.max;
+  }
 
   async onModuleInit(): Promise<void> {
     this.dummyHash = await this.hash(randomBytes(32).toString('base64url'));
   }
 
   hash(password: string): Promise<string> {
-    return argon2.hash(normalizePassword(password), {
-      type: argon2.argon2id,
-      ...this.config.argon2,
-    });
+    return this.limit.run(() =>
+      argon2.hash(normalizePassword(password), { type: argon2.argon2id, ...this.config.argon2 }),
+    );
   }
 
   /** A malformed or foreign stored hash is a failed login, never an exception. */
   async verify(hash: string, password: string): Promise<boolean> {
     try {
-      return await argon2.verify(hash, normalizePassword(password));
+      return await this.limit.run(() => argon2.verify(hash, normalizePassword(password)));
     } catch {
       return false;
     }

@@ -12,12 +12,18 @@ import { ApiBearerAccess } from '../common/api-bearer-access.decorator';
 import { ProblemDetailsDto } from '../common/problem-details.dto';
 import { SessionResponse, toSessionResponse } from './dto/session.response';
 import { SessionsService } from './sessions.service';
+import { RequestContext } from '../common/request-context';
+import { RequestMeta } from '../common/request-meta.decorator';
+import { SecurityEvents } from '../events/security-events.service';
 
 @ApiTags('me')
 @ApiBearerAccess()
 @Controller('users/me/sessions')
 export class SessionsController {
-  constructor(private readonly sessions: SessionsService) {}
+  constructor(
+    private readonly sessions: SessionsService,
+    private readonly events: SecurityEvents,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'Your active sessions: one per login (refresh-token family)' })
@@ -35,15 +41,31 @@ export class SessionsController {
   async revoke(
     @CurrentUser() caller: AuthenticatedUser,
     @Param('id', new ParseUUIDPipe()) id: string,
+    @RequestMeta() context: RequestContext,
   ): Promise<void> {
     await this.sessions.revokeForUser(caller.id, id);
+    await this.events.publish({
+      type: 'token_revoked',
+      userId: caller.id,
+      context,
+      detail: { tokenType: 'session', sessionId: id },
+    });
   }
 
   @Delete()
   @HttpCode(204)
   @ApiOperation({ summary: 'End every session, this one included' })
   @ApiNoContentResponse({ description: 'All ended' })
-  async revokeAll(@CurrentUser() caller: AuthenticatedUser): Promise<void> {
+  async revokeAll(
+    @CurrentUser() caller: AuthenticatedUser,
+    @RequestMeta() context: RequestContext,
+  ): Promise<void> {
     await this.sessions.revokeAllForUser(caller.id);
+    await this.events.publish({
+      type: 'token_revoked',
+      userId: caller.id,
+      context,
+      detail: { tokenType: 'all_sessions' },
+    });
   }
 }

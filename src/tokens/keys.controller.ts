@@ -11,6 +11,11 @@ import { ApiBearerAccess } from '../common/api-bearer-access.decorator';
 import { ProblemDetailsDto } from '../common/problem-details.dto';
 import { ADMIN_ROLE } from '../users/users.service';
 import { SigningKeysService } from './signing-keys.service';
+import { AuthenticatedUser } from '../auth/authenticated-user';
+import { CurrentUser } from '../auth/decorators/current-user.decorator';
+import { RequestContext } from '../common/request-context';
+import { RequestMeta } from '../common/request-meta.decorator';
+import { SecurityEvents } from '../events/security-events.service';
 
 export class RotatedKeyResponse {
   @ApiProperty({ example: 'm3Jc8Qe1b2r0Vt9x', description: 'The `kid` of the new signing key' })
@@ -22,7 +27,10 @@ export class RotatedKeyResponse {
 @Roles(ADMIN_ROLE)
 @Controller('keys')
 export class KeysController {
-  constructor(private readonly keys: SigningKeysService) {}
+  constructor(
+    private readonly keys: SigningKeysService,
+    private readonly events: SecurityEvents,
+  ) {}
 
   @Post('rotate')
   @ApiOperation({
@@ -36,8 +44,16 @@ export class KeysController {
     type: ProblemDetailsDto,
     description: 'JWT_ALG=HS256: the key is JWT_SECRET, rotated by deploying a new one',
   })
-  async rotate(): Promise<RotatedKeyResponse> {
+  async rotate(
+    @CurrentUser() caller: AuthenticatedUser,
+    @RequestMeta() context: RequestContext,
+  ): Promise<RotatedKeyResponse> {
     const { kid } = await this.keys.rotate();
+    await this.events.publish({
+      type: 'key_rotated',
+      context,
+      detail: { kid, actorId: caller.id },
+    });
     return { kid };
   }
 }

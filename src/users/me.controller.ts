@@ -17,12 +17,18 @@ import { ChangePasswordDto } from './dto/change-password.dto';
 import { UpdateProfileDto } from './dto/update-profile.dto';
 import { toUserResponse, UserResponse } from './dto/user.response';
 import { UsersService } from './users.service';
+import { RequestContext } from '../common/request-context';
+import { RequestMeta } from '../common/request-meta.decorator';
+import { SecurityEvents } from '../events/security-events.service';
 
 @ApiTags('me')
 @ApiBearerAccess()
 @Controller('users/me')
 export class MeController {
-  constructor(private readonly users: UsersService) {}
+  constructor(
+    private readonly users: UsersService,
+    private readonly events: SecurityEvents,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'The calling user' })
@@ -40,8 +46,16 @@ export class MeController {
   async updateProfile(
     @CurrentUser() caller: AuthenticatedUser,
     @Body() body: UpdateProfileDto,
+    @RequestMeta() context: RequestContext,
   ): Promise<UserResponse> {
-    return toUserResponse(await this.users.update(caller.id, body));
+    const user = await this.users.update(caller.id, body);
+    await this.events.publish({
+      type: 'user_updated',
+      userId: caller.id,
+      context,
+      detail: { actorId: caller.id, fields: Object.keys(body).sort().join(' ') },
+    });
+    return toUserResponse(user);
   }
 
   @Post('password')
@@ -59,7 +73,14 @@ export class MeController {
   async changePassword(
     @CurrentUser() caller: AuthenticatedUser,
     @Body() body: ChangePasswordDto,
+    @RequestMeta() context: RequestContext,
   ): Promise<void> {
     await this.users.changePassword(caller.id, body.currentPassword, body.newPassword);
+    await this.events.publish({
+      type: 'password_changed',
+      userId: caller.id,
+      context,
+      detail: { outcome: 'success' },
+    });
   }
 }

@@ -28,6 +28,11 @@ import { ListUsersQuery } from './dto/list-users.query';
 import { UpdateUserDto } from './dto/update-user.dto';
 import { toUserResponse, UserListResponse, UserResponse } from './dto/user.response';
 import { ADMIN_ROLE, UsersService } from './users.service';
+import { RequestContext } from '../common/request-context';
+import { RequestMeta } from '../common/request-meta.decorator';
+import { SecurityEvents } from '../events/security-events.service';
+import { AuthenticatedUser } from '../auth/authenticated-user';
+import { CurrentUser } from '../auth/decorators/current-user.decorator';
 
 const UserId = () => Param('id', new ParseUUIDPipe());
 
@@ -36,7 +41,10 @@ const UserId = () => Param('id', new ParseUUIDPipe());
 @Roles(ADMIN_ROLE)
 @Controller('users')
 export class UsersController {
-  constructor(private readonly users: UsersService) {}
+  constructor(
+    private readonly users: UsersService,
+    private readonly events: SecurityEvents,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'List users, oldest first' })
@@ -52,8 +60,19 @@ export class UsersController {
   @ApiCreatedResponse({ type: UserResponse })
   @ApiBadRequestResponse({ type: ProblemDetailsDto })
   @ApiConflictResponse({ type: ProblemDetailsDto, description: 'Username or email taken' })
-  async create(@Body() body: CreateUserDto): Promise<UserResponse> {
-    return toUserResponse(await this.users.create(body));
+  async create(
+    @Body() body: CreateUserDto,
+    @CurrentUser() caller: AuthenticatedUser,
+    @RequestMeta() context: RequestContext,
+  ): Promise<UserResponse> {
+    const user = await this.users.create(body);
+    await this.events.publish({
+      type: 'user_created',
+      userId: user.id,
+      context,
+      detail: { actorId: caller.id, roles: user.roles.join(' ') },
+    });
+    return toUserResponse(user);
   }
 
   @Get(':id')
@@ -70,8 +89,26 @@ export class UsersController {
   @ApiBadRequestResponse({ type: ProblemDetailsDto })
   @ApiNotFoundResponse({ type: ProblemDetailsDto })
   @ApiConflictResponse({ type: ProblemDetailsDto, description: 'Email already registered' })
-  async update(@UserId() id: string, @Body() body: UpdateUserDto): Promise<UserResponse> {
-    return toUserResponse(await this.users.update(id, body));
+  async update(
+    @UserId() id: string,
+    @Body() body: UpdateUserDto,
+    @CurrentUser() caller: AuthenticatedUser,
+    @RequestMeta() context: RequestContext,
+  ): Promise<UserResponse> {
+    const before = await this.users.getById(id);
+    const user = await this.users.update(id, body);
+    // Field names only: an audit record says what changed, not to what (an email is personal data).
+    const detail = { actorId: caller.id, fields: Object.keys(body).sort().join(' ') };
+    await this.events.publish({ type: 'user_updated', userId: id, context, detail });
+    if (user.disabled && !before.disabled) {
+      await this.events.publish({
+        type: 'user_disabled',
+        userId: id,
+        context,
+        detail: { actorId: caller.id },
+      });
+    }
+    return toUserResponse(user);
   }
 
   @Delete(':id')
@@ -79,7 +116,17 @@ export class UsersController {
   @ApiOperation({ summary: 'Delete a user; their tokens stop working at once' })
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiNotFoundResponse({ type: ProblemDetailsDto })
-  async remove(@UserId() id: string): Promise<void> {
+  async remove(
+    @UserId() id: string,
+    @CurrentUser() caller: AuthenticatedUser,
+    @RequestMeta() context: RequestContext,
+  ): Promise<void> {
     await this.users.remove(id);
+    await this.events.publish({
+      type: 'user_deleted',
+      userId: id,
+      context,
+      detail: { actorId: caller.id },
+    });
   }
 }

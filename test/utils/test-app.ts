@@ -38,6 +38,9 @@ const BASE_ENV: Record<string, string> = {
   AUDIENCE: 'http://api.portcullis.test',
   BOOTSTRAP_ADMIN_USERNAME: ADMIN.username,
   BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password,
+  // Test files fire many token requests from 127.0.0.1 within a minute; the per-IP budget is
+  // tested (at its real size and lowered) in throttling.e2e-spec.ts, which sets its own.
+  TOKEN_REQUESTS_PER_MINUTE: '100000',
 };
 
 /**

@@ -2,6 +2,7 @@ import { ExecutionContext, HttpException, Injectable, UnauthorizedException } fr
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
+import { isDatabaseUnavailable } from '../../common/database-unavailable';
 import { InvalidAccessTokenException } from '../../common/invalid-access-token.exception';
 import { IS_PUBLIC_KEY } from '../decorators/public.decorator';
 import { AuthenticatedUser } from '../authenticated-user';
@@ -28,7 +29,8 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     context: ExecutionContext,
   ): TUser {
     // Errors the strategy chose deliberately (403 for a disabled account) pass through as they are.
-    if (error instanceof HttpException) {
+    // An outage is 503 (retry later), not 401: clients must not discard a token that may be valid.
+    if (error instanceof HttpException || isDatabaseUnavailable(error)) {
       throw error;
     }
     if (error || !user) {

@@ -1,11 +1,13 @@
 import { ExecutionContext, HttpException, Injectable } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ClientsService } from '../../clients/clients.service';
 import { Client } from '../../clients/entities/client.entity';
 import { User } from '../../users/entities/user.entity';
 import { OAuthException } from '../../common/oauth.exception';
 import { createValidationPipe } from '../../common/validation.pipe';
+import { LoginThrottle } from '../../throttling/login-throttle.service';
+import { TokenBudgetGuard } from '../../throttling/token-budget.guard';
 import { TokenRequestDto } from '../dto/token-request.dto';
 import { assertGrantAllowed } from '../token-grants.service';
 
@@ -23,12 +25,18 @@ export type TokenEndpointRequest = FastifyRequest & { oauthClient?: Client; user
 export class TokenEndpointGuard extends AuthGuard('local') {
   private readonly validation = createValidationPipe();
 
-  constructor(private readonly clients: ClientsService) {
+  constructor(
+    private readonly clients: ClientsService,
+    private readonly tokenBudget: TokenBudgetGuard,
+    private readonly loginThrottle: LoginThrottle,
+  ) {
     super();
   }
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<TokenEndpointRequest>();
+    // The per-IP budget comes first, before the request costs a query or a hash.
+    await this.tokenBudget.canActivate(context);
     const body = (await this.validation.transform(request.body ?? {}, {
       type: 'body',
       metatype: TokenRequestDto,
@@ -41,7 +49,21 @@ export class TokenEndpointGuard extends AuthGuard('local') {
     if (request.oauthClient) {
       assertGrantAllowed(request.oauthClient, 'password');
     }
-    return (await super.canActivate(context)) as boolean;
+    if (!body.username || !body.password) {
+      // passport-local falls back to the query string, where the throttle would not see them
+      // (and RFC 6749 section 2.3.1 keeps credentials out of URIs anyway).
+      throw new OAuthException('invalid_request', 'username and password are required');
+    }
+    // Before passport-local verifies the password: a throttled attempt costs no argon2 work and
+    // tells nothing about the password.
+    const attempt = await this.loginThrottle.begin(
+      body.username,
+      request,
+      context.switchToHttp().getResponse<FastifyReply>(),
+    );
+    const authenticated = (await super.canActivate(context)) as boolean;
+    await this.loginThrottle.succeeded(attempt);
+    return authenticated;
   }
 
   override handleRequest<TUser>(error: unknown, user: TUser | false): TUser {

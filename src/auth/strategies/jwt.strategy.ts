@@ -56,14 +56,14 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       if (error instanceof RejectedTokenError) {
         this.fail(error, 401);
       } else {
-        this.error(error instanceof Error ? error : new Error(String(error)));
+        this.error(error instanceof Error ? error : new Error(String(error), { cause: error }));
       }
       return;
     }
     try {
       this.success(await this.validate(claims));
     } catch (error) {
-      this.error(error instanceof Error ? error : new Error(String(error)));
+      this.error(error instanceof Error ? error : new Error(String(error), { cause: error }));
     }
   }
 }

@@ -1,7 +1,8 @@
-import { HttpStatus, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
+import type { FastifyRequest } from 'fastify';
 import { Strategy } from 'passport-local';
-import { OAuthException } from '../../common/oauth.exception';
+import { requestContext } from '../../common/request-context';
 import { User } from '../../users/entities/user.entity';
 import { AuthService } from '../auth.service';
 
@@ -9,21 +10,10 @@ import { AuthService } from '../auth.service';
 @Injectable()
 export class LocalStrategy extends PassportStrategy(Strategy, 'local') {
   constructor(private readonly auth: AuthService) {
-    super({ usernameField: 'username', passwordField: 'password' });
+    super({ usernameField: 'username', passwordField: 'password', passReqToCallback: true });
   }
 
-  async validate(username: string, password: string): Promise<User> {
-    const user = await this.auth.validateCredentials(username, password);
-    if (!user) {
-      throw new OAuthException(
-        'invalid_grant',
-        'Incorrect username or password',
-        HttpStatus.UNAUTHORIZED,
-      );
-    }
-    if (user.disabled) {
-      throw new OAuthException('access_denied', 'This account is disabled', HttpStatus.FORBIDDEN);
-    }
-    return user;
+  validate(request: FastifyRequest, username: string, password: string): Promise<User> {
+    return this.auth.authenticatePassword(username, password, requestContext(request));
   }
 }

@@ -1,0 +1,25 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Roles } from '../auth/decorators/roles.decorator';
+import { ApiBearerAccess } from '../common/api-bearer-access.decorator';
+import { ProblemDetailsDto } from '../common/problem-details.dto';
+import { ADMIN_ROLE } from '../users/users.service';
+import { AuditService } from './audit.service';
+import { AuditEventResponse, toAuditEventResponse } from './dto/audit-event.response';
+import { ListAuditQuery } from './dto/list-audit.query';
+
+@ApiTags('audit (admin)')
+@ApiBearerAccess({ admin: true })
+@Roles(ADMIN_ROLE)
+@Controller('audit')
+export class AuditController {
+  constructor(private readonly audit: AuditService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Security events, newest first; page with ?before=<last id>' })
+  @ApiOkResponse({ type: [AuditEventResponse] })
+  @ApiBadRequestResponse({ type: ProblemDetailsDto })
+  async list(@Query() query: ListAuditQuery): Promise<AuditEventResponse[]> {
+    return (await this.audit.list(query)).map(toAuditEventResponse);
+  }
+}

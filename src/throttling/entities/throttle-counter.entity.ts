@@ -1,0 +1,26 @@
+import { Column, Entity, PrimaryColumn, ValueTransformer } from 'typeorm';
+
+/** node-postgres returns BIGINT as a string; epoch milliseconds fit a double exactly. */
+const epochMs: ValueTransformer = {
+  to: (value: number) => value,
+  from: (value: string | number) => Number(value),
+};
+
+/** One throttling counter; keys are hashed, so no username or address is stored in clear. */
+@Entity('throttle_counters')
+export class ThrottleCounter {
+  @PrimaryColumn({ type: 'varchar', length: 100 })
+  key: string;
+
+  @Column({ type: 'integer' })
+  count: number;
+
+  @Column({ type: 'integer' })
+  delayMs: number;
+
+  @Column({ type: 'bigint', transformer: epochMs })
+  blockedUntil: number;
+
+  @Column({ type: 'bigint', transformer: epochMs })
+  expiresAt: number;
+}

@@ -1,0 +1,109 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import { normalizeIp } from '@nestjs/throttler';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { createHash } from 'node:crypto';
+import { requestContext } from '../common/request-context';
+import { throttlingConfig } from '../config/throttling.config';
+import { SecurityEvents } from '../events/security-events.service';
+import { normalizeUsername } from '../users/users.service';
+import { ThrottleClock } from './throttle-clock';
+import { DelayPolicy } from './throttle-policy';
+import { ThrottleStore } from './throttle-store';
+import { LOGIN_THROTTLED, orUnavailable, tooManyRequests } from './too-many-requests';
+
+/** Long enough that waiting out a delay does not wipe the slate, short enough to forget typos. */
+const FAILURE_MEMORY_MS = 24 * 3600_000;
+
+/** What a successful login clears. */
+export interface LoginAttempt {
+  keys: string[];
+}
+
+// Hashed so that the store never holds usernames (or passwords typed into the username field).
+const digest = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/**
+ * The contract's progressive delay on password logins, per (username, client IP) and per account
+ * whatever the IPs. Unknown usernames go through exactly the same counters: whether an account
+ * exists must not show in the answers.
+ */
+@Injectable()
+export class LoginThrottle {
+  private readonly pairPolicy: DelayPolicy;
+  private readonly accountPolicy: DelayPolicy;
+
+  constructor(
+    private readonly store: ThrottleStore,
+    private readonly clock: ThrottleClock,
+    private readonly events: SecurityEvents,
+    @Inject(throttlingConfig.KEY) config: ConfigType<typeof throttlingConfig>,
+  ) {
+    this.pairPolicy = {
+      failuresBeforeDelay: config.failuresBeforeDelay,
+      firstDelayMs: config.firstDelayMs,
+      maxDelayMs: config.maxDelayMs,
+      memoryMs: FAILURE_MEMORY_MS,
+    };
+    // A short cap here: anyone who knows a username can keep its account at the ceiling, so
+    // the delay they impose on the real user must stay small (see README "Throttling").
+    this.accountPolicy = {
+      failuresBeforeDelay: config.accountFailureCeiling,
+      firstDelayMs: config.firstDelayMs,
+      maxDelayMs: config.accountMaxDelayMs,
+      memoryMs: FAILURE_MEMORY_MS,
+    };
+  }
+
+  /**
+   * Runs before the password is verified and counts the attempt as a failure in advance, so
+   * that concurrent attempts cannot all pass the check before any of them is recorded. Throws
+   * 429 without looking at the password while the pair or the account is delayed.
+   */
+  async begin(
+    username: string,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<LoginAttempt> {
+    const normalised = normalizeUsername(username);
+    const address = normalizeIp(request.ip) || 'unknown';
+    const accountKey = `login:account:${digest(normalised)}`;
+    const pairKey = `login:pair:${digest(`${normalised}\n${address}`)}`;
+    const now = this.clock.now();
+
+    // Looked at before the pair is counted, so that the real user's attempts refused while an
+    // attacker holds the account at its ceiling do not also use up the user's own pair.
+    const accountWait = await orUnavailable(this.store.blockedFor(accountKey, now));
+    if (accountWait > 0) {
+      throw await this.refuse(normalised, accountWait, request, reply);
+    }
+    const pair = await orUnavailable(this.store.claim(pairKey, this.pairPolicy, now));
+    if (!pair.allowed) {
+      throw await this.refuse(normalised, pair.retryAfterMs, request, reply);
+    }
+    const account = await orUnavailable(this.store.claim(accountKey, this.accountPolicy, now));
+    if (!account.allowed) {
+      throw await this.refuse(normalised, account.retryAfterMs, request, reply);
+    }
+    return { keys: [pairKey, accountKey] };
+  }
+
+  /** A success from anywhere clears the account's count, and this pair's. */
+  async succeeded(attempt: LoginAttempt): Promise<void> {
+    await orUnavailable(this.store.reset(attempt.keys));
+  }
+
+  private async refuse(
+    username: string,
+    retryAfterMs: number,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<Error> {
+    await this.events.publish({
+      type: 'login_failed',
+      context: requestContext(request),
+      detail: { outcome: 'failure', reason: 'throttled', username },
+    });
+    return tooManyRequests(reply, retryAfterMs, LOGIN_THROTTLED);
+  }
+}

@@ -1,0 +1,233 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Redis from 'ioredis';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { dataSourceOptions } from '../database/data-source-options';
+import { DatabaseThrottleStore } from './database-throttle.store';
+import { ThrottleCounter } from './entities/throttle-counter.entity';
+import { RedisThrottleStore } from './redis-throttle.store';
+import { ThrottleClock } from './throttle-clock';
+import { delayAfterFailures, DelayPolicy } from './throttle-policy';
+import { ThrottleStore } from './throttle-store';
+
+interface StoreUnderTest {
+  store: ThrottleStore;
+  close(): Promise<void>;
+}
+
+async function sqliteStore(): Promise<StoreUnderTest> {
+  const folder = mkdtempSync(join(tmpdir(), 'portcullis-throttle-'));
+  const dataSource = await new DataSource(
+    dataSourceOptions({ type: 'sqlite', path: join(folder, 'test.sqlite') }),
+  ).initialize();
+  await dataSource.runMigrations();
+  return {
+    store: new DatabaseThrottleStore(
+      dataSource.getRepository(ThrottleCounter),
+      new ThrottleClock(),
+    ),
+    close: async () => {
+      await dataSource.destroy();
+      rmSync(folder, { recursive: true, force: true });
+    },
+  };
+}
+
+async function postgresStore(serverUrl: string): Promise<StoreUnderTest> {
+  const schema = `unit_${randomBytes(6).toString('hex')}`;
+  const admin = async (sql: string): Promise<void> => {
+    const client = new Client({ connectionString: serverUrl });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`CREATE SCHEMA ${schema}`);
+  const dataSource = await new DataSource(
+    dataSourceOptions({ type: 'postgres', url: serverUrl, schema }),
+  ).initialize();
+  await dataSource.runMigrations();
+  return {
+    store: new DatabaseThrottleStore(
+      dataSource.getRepository(ThrottleCounter),
+      new ThrottleClock(),
+    ),
+    close: async () => {
+      await dataSource.destroy();
+      await admin(`DROP SCHEMA ${schema} CASCADE`);
+    },
+  };
+}
+
+function redisStore(url: string): Promise<StoreUnderTest> {
+  const keyPrefix = `portcullis-unit-${randomBytes(6).toString('hex')}:`;
+  const store = new RedisThrottleStore(new Redis(url, { keyPrefix }));
+  return Promise.resolve({
+    store,
+    close: async () => {
+      const cleaner = new Redis(url);
+      const keys = await cleaner.keys(`${keyPrefix}*`);
+      if (keys.length > 0) {
+        await cleaner.del(...keys);
+      }
+      await cleaner.quit();
+      await store.onModuleDestroy();
+    },
+  });
+}
+
+const stores: Array<[string, () => Promise<StoreUnderTest>]> = [['sqlite', sqliteStore]];
+if (process.env.TEST_DATABASE_URL) {
+  const url = process.env.TEST_DATABASE_URL;
+  stores.push(['postgres', () => postgresStore(url)]);
+}
+if (process.env.TEST_REDIS_URL) {
+  const url = process.env.TEST_REDIS_URL;
+  stores.push(['redis', () => redisStore(url)]);
+}
+
+const policy: DelayPolicy = {
+  failuresBeforeDelay: 3,
+  firstDelayMs: 1000,
+  maxDelayMs: 5000,
+  memoryMs: 60_000,
+};
+const T0 = 1_732_233_900_000;
+
+describe.each(stores)('ThrottleStore on %s', (_name, open) => {
+  let subject: StoreUnderTest;
+  let store: ThrottleStore;
+  let counter = 0;
+  const freshKey = (): string => `test:${(counter += 1)}`;
+
+  beforeAll(async () => {
+    subject = await open();
+    store = subject.store;
+  });
+
+  afterAll(async () => {
+    await subject.close();
+  });
+
+  it('allows the free failures, then refuses for the first delay', async () => {
+    const key = freshKey();
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await expect(store.claim(key, policy, T0)).resolves.toEqual({ allowed: true });
+    }
+    await expect(store.claim(key, policy, T0 + 10)).resolves.toEqual({
+      allowed: false,
+      retryAfterMs: 990,
+    });
+    await expect(store.blockedFor(key, T0 + 10)).resolves.toBe(990);
+  });
+
+  it('doubles the delay with each failure after it, up to the maximum, as delayAfterFailures says', async () => {
+    const key = freshKey();
+    let now = T0;
+    for (let failures = 1; failures <= 8; failures++) {
+      await expect(store.claim(key, policy, now)).resolves.toEqual({ allowed: true });
+      const delay = delayAfterFailures(failures, policy);
+      await expect(store.blockedFor(key, now)).resolves.toBe(delay);
+      if (delay > 0) {
+        await expect(store.claim(key, policy, now + delay - 1)).resolves.toEqual({
+          allowed: false,
+          retryAfterMs: 1,
+        });
+      }
+      now += delay;
+    }
+    expect(delayAfterFailures(8, policy)).toBe(5000);
+  });
+
+  it('does not count refused attempts, so hammering a delayed key does not lengthen it', async () => {
+    const key = freshKey();
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await store.claim(key, policy, T0);
+    }
+    for (let attempt = 0; attempt < 10; attempt++) {
+      await store.claim(key, policy, T0 + 500);
+    }
+    await expect(store.claim(key, policy, T0 + 1000)).resolves.toEqual({ allowed: true });
+    await expect(store.blockedFor(key, T0 + 1000)).resolves.toBe(2000);
+  });
+
+  it('starts from zero after a reset', async () => {
+    const key = freshKey();
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await store.claim(key, policy, T0);
+    }
+    await store.reset([key, freshKey()]);
+    await expect(store.blockedFor(key, T0)).resolves.toBe(0);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await expect(store.claim(key, policy, T0)).resolves.toEqual({ allowed: true });
+    }
+  });
+
+  it('forgets failures once the memory has passed after the last delay', async () => {
+    const key = freshKey();
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await store.claim(key, policy, T0);
+    }
+    const later = T0 + 1000 + policy.memoryMs;
+    await expect(store.claim(key, policy, later)).resolves.toEqual({ allowed: true });
+    await expect(store.blockedFor(key, later)).resolves.toBe(0);
+  });
+
+  it('lets exactly the free attempts through when they arrive all at once', async () => {
+    const key = freshKey();
+    const claims = await Promise.all(
+      Array.from({ length: 20 }, () => store.claim(key, policy, T0)),
+    );
+    expect(claims.filter((claim) => claim.allowed)).toHaveLength(3);
+  });
+
+  it('counts requests in a window and blocks the one over the limit for the block duration', async () => {
+    const key = freshKey();
+    await expect(store.hit(key, 60_000, 2, 30_000, T0)).resolves.toEqual({
+      allowed: true,
+      hits: 1,
+      windowEndsAt: T0 + 60_000,
+      blockedUntil: 0,
+    });
+    await expect(store.hit(key, 60_000, 2, 30_000, T0 + 1)).resolves.toMatchObject({
+      allowed: true,
+      hits: 2,
+    });
+    await expect(store.hit(key, 60_000, 2, 30_000, T0 + 2)).resolves.toEqual({
+      allowed: false,
+      hits: 3,
+      windowEndsAt: T0 + 60_000,
+      blockedUntil: T0 + 30_002,
+    });
+    await expect(store.hit(key, 60_000, 2, 30_000, T0 + 3)).resolves.toMatchObject({
+      allowed: false,
+      hits: 3,
+      blockedUntil: T0 + 30_002,
+    });
+  });
+
+  it('opens a new window once the old one has ended', async () => {
+    const key = freshKey();
+    await store.hit(key, 60_000, 1, 1000, T0);
+    await store.hit(key, 60_000, 1, 1000, T0 + 1);
+    await expect(store.hit(key, 60_000, 1, 1000, T0 + 60_000)).resolves.toEqual({
+      allowed: true,
+      hits: 1,
+      windowEndsAt: T0 + 120_000,
+      blockedUntil: T0 + 1001,
+    });
+  });
+
+  it('never lets more than the limit through a window when requests arrive all at once', async () => {
+    const key = freshKey();
+    const states = await Promise.all(
+      Array.from({ length: 12 }, () => store.hit(key, 60_000, 5, 60_000, T0)),
+    );
+    expect(states.filter((state) => state.allowed)).toHaveLength(5);
+  });
+});

@@ -1,0 +1,33 @@
+import { Module } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { throttlingConfig } from '../config/throttling.config';
+import { LoginThrottle } from './login-throttle.service';
+import { StoreThrottlerStorage } from './store-throttler-storage';
+import { ThrottleStoreModule } from './throttle-store.module';
+import { TOKEN_BUDGET_WINDOW_MS, TokenBudgetGuard } from './token-budget.guard';
+
+/** Abuse limits of the token endpoint (contract: "Abuse limits"), used by TokenEndpointGuard. */
+@Module({
+  imports: [
+    ThrottleStoreModule,
+    ThrottlerModule.forRootAsync({
+      imports: [ThrottleStoreModule],
+      inject: [throttlingConfig.KEY, StoreThrottlerStorage],
+      useFactory: (
+        config: ConfigType<typeof throttlingConfig>,
+        storage: StoreThrottlerStorage,
+      ) => ({
+        throttlers: [
+          { name: 'default', ttl: TOKEN_BUDGET_WINDOW_MS, limit: config.tokenRequestsPerMinute },
+        ],
+        // The default tracker is normalizeIp(request.ip), as for the login counters: Fastify's
+        // address (TRUST_PROXY applies), IPv6 grouped by /64, since one host often holds a /64.
+        storage,
+      }),
+    }),
+  ],
+  providers: [LoginThrottle, TokenBudgetGuard],
+  exports: [LoginThrottle, TokenBudgetGuard],
+})
+export class ThrottlingModule {}

@@ -1,0 +1,32 @@
+import { HttpStatus, Logger, ServiceUnavailableException } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { OAuthException } from '../common/oauth.exception';
+import { retryAfterSeconds } from './throttle-policy';
+
+export const LOGIN_THROTTLED = 'Too many failed login attempts; try again later';
+export const BUDGET_EXCEEDED = 'Too many requests from this address; try again later';
+
+/**
+ * 429 with RFC 6749's body. RFC 6749 has no code for rate limiting; `slow_down` is the token
+ * endpoint's registered one for "retry later, less often" (RFC 8628 section 3.5).
+ */
+export function tooManyRequests(
+  reply: FastifyReply,
+  retryAfterMs: number,
+  description: string,
+): OAuthException {
+  void reply.header('Retry-After', String(retryAfterSeconds(retryAfterMs)));
+  return new OAuthException('slow_down', description, HttpStatus.TOO_MANY_REQUESTS);
+}
+
+const logger = new Logger('Throttling');
+
+/** Fail closed: without its counters the endpoint answers 503 rather than skip the limits. */
+export async function orUnavailable<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    throw new ServiceUnavailableException('Login is temporarily unavailable; try again later');
+  }
+}

@@ -1,0 +1,73 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ADMIN } from './test-app';
+
+export const MAIN = resolve(__dirname, '../../dist/src/main.js');
+
+export interface BuiltApp {
+  child: ChildProcess;
+  url: string;
+  /** Everything written to stdout so far (the JSON log stream). */
+  stdout(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/**
+ * Starts `dist/src/main.js` (npm test builds it first) on a random port with the bootstrap admin
+ * of the in-process tests, and resolves once it answers HTTP.
+ */
+export async function startBuiltApp(env: Record<string, string>): Promise<BuiltApp> {
+  if (!existsSync(MAIN)) {
+    throw new Error(`${MAIN} is missing: run "npm run build" first (npm test does)`);
+  }
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, [MAIN], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'test',
+      PORT: String(port),
+      BOOTSTRAP_ADMIN_USERNAME: ADMIN.username,
+      BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password,
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
+    child.on('exit', (code, signal) => done({ code, signal })),
+  );
+  const deadline = Date.now() + 20000;
+  for (;;) {
+    if (child.exitCode !== null) {
+      throw new Error(`the app exited with ${child.exitCode}: ${stderr}`);
+    }
+    try {
+      await fetch(`${url}/health`);
+      return { child, url, stdout: () => stdout, exited };
+    } catch (error) {
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw error;
+      }
+      await new Promise((wait) => setTimeout(wait, 100));
+    }
+  }
+}
+
+/** SIGTERM, then the exit; SIGKILL if it hangs so a failing test does not leak a process. */
+export async function stopBuiltApp(app: BuiltApp): Promise<{ code: number | null }> {
+  if (app.child.exitCode === null && app.child.signalCode === null) {
+    app.child.kill('SIGTERM');
+  }
+  const timer = setTimeout(() => app.child.kill('SIGKILL'), 10000);
+  try {
+    return await app.exited;
+  } finally {
+    clearTimeout(timer);
+  }
+}
