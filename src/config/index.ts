@@ -8,6 +8,7 @@ import { throttlingConfig } from './throttling.config';
 
 export {
   appConfig,
+  auditConfig,
   authConfig,
   databaseConfig,
   operationsConfig,
