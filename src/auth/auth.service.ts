@@ -14,8 +14,6 @@ import { User } from '../users/entities/user.entity';
 import { normalizeUsername, UsersService } from '../users/users.service';
 import { AuthenticatedUser } from './authenticated-user';
 
-export { CLOCK_SKEW_SECONDS };
-
 export type Principal =
   | { kind: 'user'; user: User; claims: AccessTokenClaims }
   | { kind: 'client'; client: Client; claims: AccessTokenClaims };
