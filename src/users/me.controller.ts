@@ -48,7 +48,7 @@ export class MeController {
     @Body() body: UpdateProfileDto,
     @RequestMeta() context: RequestContext,
   ): Promise<UserResponse> {
-    const user = await this.users.update(caller.id, body);
+    const { user } = await this.users.update(caller.id, body);
     await this.events.publish({
       type: 'user_updated',
       userId: caller.id,

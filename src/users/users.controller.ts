@@ -95,12 +95,11 @@ export class UsersController {
     @CurrentUser() caller: AuthenticatedUser,
     @RequestMeta() context: RequestContext,
   ): Promise<UserResponse> {
-    const before = await this.users.getById(id);
-    const user = await this.users.update(id, body);
+    const { user, disabled } = await this.users.update(id, body);
     // Field names only: an audit record says what changed, not to what (an email is personal data).
     const detail = { actorId: caller.id, fields: Object.keys(body).sort().join(' ') };
     await this.events.publish({ type: 'user_updated', userId: id, context, detail });
-    if (user.disabled && !before.disabled) {
+    if (disabled) {
       await this.events.publish({
         type: 'user_disabled',
         userId: id,

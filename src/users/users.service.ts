@@ -119,7 +119,8 @@ export class UsersService {
     return { items, total };
   }
 
-  async update(id: string, changes: UpdateUserDto): Promise<User> {
+  /** The updated user, and whether this change disabled the account. */
+  async update(id: string, changes: UpdateUserDto): Promise<{ user: User; disabled: boolean }> {
     const user = await this.getById(id);
     if (typeof changes.email === 'string' && changes.email !== user.email) {
       await this.assertAvailable(undefined, changes.email);
@@ -137,7 +138,7 @@ export class UsersService {
     if (revokeTokens) {
       await this.sessions.revokeAllForUser(id);
     }
-    return this.getById(id);
+    return { user: await this.getById(id), disabled: revokeTokens };
   }
 
   /** Every session and every access token from before the change stop working (User.tokenVersion). */
