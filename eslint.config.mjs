@@ -24,8 +24,8 @@ export default tseslint.config(
     },
   },
   {
-    // The example peer is plain CommonJS so a team can copy it without a build step.
-    files: ['examples/**/*.js'],
+    // Plain CommonJS: the example peer so a team can copy it without a build step, and the bench.
+    files: ['examples/**/*.js', 'bench/**/*.js'],
     extends: [tseslint.configs.disableTypeChecked],
     languageOptions: { sourceType: 'commonjs', globals: globals.node },
     rules: { '@typescript-eslint/no-require-imports': 'off' },

@@ -7,6 +7,7 @@ import { DelayPolicy } from './throttle-policy';
 import { Claim, ThrottleStore, WindowState } from './throttle-store';
 
 const SWEEP_INTERVAL_MS = 10 * 60_000;
+const ROW_RACE_RETRIES = 3;
 
 // PostgreSQL cannot infer the type of a bare parameter in arithmetic; SQLite accepts the cast too.
 const param = (name: string): string => `CAST(:${name} AS BIGINT)`;
@@ -46,30 +47,39 @@ export class DatabaseThrottleStore extends ThrottleStore implements OnModuleInit
   }
 
   async claim(key: string, policy: DelayPolicy, now: number): Promise<Claim> {
-    await this.ensureRow(key);
-    const result = await this.counters
-      .createQueryBuilder()
-      .update(ThrottleCounter)
-      .set({
-        count: () => NEW_COUNT,
-        delayMs: () => NEW_DELAY,
-        blockedUntil: () => `${param('now')} + ${NEW_DELAY}`,
-        expiresAt: () => `${param('now')} + ${NEW_DELAY} + ${param('memory')}`,
-      })
-      .where(`"key" = :key AND "blockedUntil" <= ${param('now')}`)
-      .setParameters({
-        key,
-        now,
-        threshold: policy.failuresBeforeDelay,
-        first: Math.min(policy.firstDelayMs, policy.maxDelayMs),
-        max: policy.maxDelayMs,
-        memory: policy.memoryMs,
-      })
-      .execute();
-    if (result.affected === 1) {
-      return { allowed: true };
+    // The row can vanish between the insert and the update (a concurrent success resets it, the
+    // sweeper drops it): then nothing was blocked, and the claim is simply made again.
+    for (let attempt = 0; attempt < ROW_RACE_RETRIES; attempt += 1) {
+      await this.ensureRow(key);
+      const result = await this.counters
+        .createQueryBuilder()
+        .update(ThrottleCounter)
+        .set({
+          count: () => NEW_COUNT,
+          delayMs: () => NEW_DELAY,
+          blockedUntil: () => `${param('now')} + ${NEW_DELAY}`,
+          expiresAt: () => `${param('now')} + ${NEW_DELAY} + ${param('memory')}`,
+        })
+        .where(`"key" = :key AND "blockedUntil" <= ${param('now')}`)
+        .setParameters({
+          key,
+          now,
+          threshold: policy.failuresBeforeDelay,
+          first: Math.min(policy.firstDelayMs, policy.maxDelayMs),
+          max: policy.maxDelayMs,
+          memory: policy.memoryMs,
+        })
+        .execute();
+      if (result.affected === 1) {
+        return { allowed: true };
+      }
+      const retryAfterMs = await this.blockedFor(key, now);
+      if (retryAfterMs > 0) {
+        return { allowed: false, retryAfterMs };
+      }
     }
-    return { allowed: false, retryAfterMs: Math.max(1, await this.blockedFor(key, now)) };
+    // Fail closed if the row keeps vanishing: a short wait, never an unchecked attempt.
+    return { allowed: false, retryAfterMs: 1000 };
   }
 
   async blockedFor(key: string, now: number): Promise<number> {
@@ -118,7 +128,11 @@ export class DatabaseThrottleStore extends ThrottleStore implements OnModuleInit
         .setParameters({ key, now, block: blockMs })
         .execute();
     }
-    const row = await this.counters.findOneByOrFail({ key });
+    const row = await this.counters.findOneBy({ key });
+    if (!row) {
+      // Swept between the statements: the window had expired, so this request starts a new one.
+      return { allowed: true, hits: 1, windowEndsAt: now + windowMs, blockedUntil: 0 };
+    }
     return {
       allowed: counted.affected === 1,
       hits: row.count,

@@ -178,6 +178,22 @@ describe.each(stores)('ThrottleStore on %s', (_name, open) => {
     await expect(store.blockedFor(key, later)).resolves.toBe(0);
   });
 
+  it('never refuses a fresh key because a reset raced the claim (two logins at once)', async () => {
+    for (let round = 0; round < 20; round += 1) {
+      const key = freshKey();
+      const [first, , second] = await Promise.all([
+        store.claim(key, policy, T0),
+        store.reset([key]),
+        store.claim(key, policy, T0),
+      ]);
+      expect({ round, first: first.allowed, second: second.allowed }).toEqual({
+        round,
+        first: true,
+        second: true,
+      });
+    }
+  });
+
   it('lets exactly the free attempts through when they arrive all at once', async () => {
     const key = freshKey();
     const claims = await Promise.all(

@@ -1,0 +1,362 @@
+'use strict';
+// npm run bench: the built service against the ceiling server in bench/ceiling.js (issue 5).
+// Environment: BENCH_DURATION (seconds per scenario, default 10), BENCH_RUNS (default 3; the
+// table shows medians), BENCH_CPU_PROF=DIR (only scenario 1 on the service, under node
+// --cpu-prof, profile written to DIR; summarise it with bench/cpu-profile-summary.js).
+const autocannon = require('autocannon');
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+
+const ROOT = path.resolve(__dirname, '..');
+const MAIN = path.join(ROOT, 'dist', 'src', 'main.js');
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const CPU_PROF = process.env.BENCH_CPU_PROF;
+const USERNAME = 'bench-admin';
+const PASSWORD = 'a long bench passphrase that nobody guesses';
+const LOGIN_BODY = new URLSearchParams({
+  grant_type: 'password',
+  username: USERNAME,
+  password: PASSWORD,
+}).toString();
+const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+const WARMUP_SECONDS = 2;
+
+const children = new Set();
+const tempDirs = new Set();
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function start(args, env) {
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  child.output = '';
+  const keep = (chunk) => {
+    child.output = (child.output + chunk.toString()).slice(-4000);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  child.exited = new Promise((resolve) => child.once('exit', resolve));
+  child.exited.then(() => children.delete(child));
+  return child;
+}
+
+async function stop(child) {
+  if (child.exitCode !== null || child.signalCode !== null) {
+    return;
+  }
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10000);
+  await child.exited;
+  clearTimeout(timer);
+}
+
+async function waitForHealth(base, child, started) {
+  for (;;) {
+    if (child.exitCode !== null) {
+      throw new Error(
+        `the server exited (${child.exitCode}) before /health answered:\n${child.output}`,
+      );
+    }
+    try {
+      const res = await fetch(`${base}/health`);
+      if (res.status === 200) {
+        return Number(process.hrtime.bigint() - started) / 1e6;
+      }
+    } catch {
+      // not listening yet
+    }
+    if (Number(process.hrtime.bigint() - started) > 60e9) {
+      throw new Error(`/health did not answer 200 within 60 s:\n${child.output}`);
+    }
+    await sleep(10);
+  }
+}
+
+function rssMiB(pid) {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)[1]) / 1024;
+}
+
+async function login(base) {
+  const res = await fetch(`${base}/auth/token`, {
+    method: 'POST',
+    headers: FORM,
+    body: LOGIN_BODY,
+  });
+  const body = await res.json();
+  if (res.status !== 200 || typeof body.access_token !== 'string') {
+    throw new Error(`login failed: ${res.status} ${JSON.stringify(body)}`);
+  }
+  return body.access_token;
+}
+
+async function load(options) {
+  const result = await autocannon({ ...options, duration: options.duration ?? DURATION });
+  return {
+    // Successful answers per second: a refused request is not throughput.
+    rps: result['2xx'] / result.duration,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+}
+
+function floodProcess(base, seconds) {
+  const options = {
+    url: `${base}/auth/token`,
+    method: 'POST',
+    headers: FORM,
+    body: LOGIN_BODY,
+    connections: 16,
+    duration: seconds,
+  };
+  const child = start([path.join(__dirname, 'flood.js'), JSON.stringify(options)], {});
+  return child;
+}
+
+/** The three scenarios against one server; `pid` is the process whose RSS is read afterwards. */
+async function measure(base, pid) {
+  const token = await login(base);
+  const me = { url: `${base}/users/me`, headers: { authorization: `Bearer ${token}` } };
+  const check = await fetch(me.url, { headers: me.headers });
+  if (check.status !== 200) {
+    throw new Error(`GET /users/me answered ${check.status}: ${await check.text()}`);
+  }
+  await load({ ...me, connections: 50, duration: WARMUP_SECONDS });
+  const protectedRoute = await load({ ...me, connections: 50 });
+  const loginGrant = await load({
+    url: `${base}/auth/token`,
+    method: 'POST',
+    headers: FORM,
+    body: LOGIN_BODY,
+    connections: 16,
+  });
+  // The flood starts first and outlasts the measurement, so the whole window is under load.
+  const flood = floodProcess(base, DURATION + 2);
+  await sleep(1000);
+  const underFlood = await load({ ...me, connections: 50 });
+  await flood.exited;
+  let floodResult = { rps: NaN, non2xx: NaN };
+  try {
+    floodResult = JSON.parse(flood.output);
+  } catch {
+    process.stderr.write(`flood output: ${flood.output}\n`);
+  }
+  return { protectedRoute, loginGrant, underFlood, flood: floodResult, rss: rssMiB(pid) };
+}
+
+async function runService() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'portcullis-bench-'));
+  tempDirs.add(dir);
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const args = CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(CPU_PROF)}`, MAIN] : [MAIN];
+  const started = process.hrtime.bigint();
+  const child = start(args, {
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    DATABASE_URL: `sqlite:${path.join(dir, 'bench.sqlite')}`,
+    ISSUER: 'https://bench.local',
+    AUDIENCE: 'portcullis-bench',
+    LOG_LEVEL: 'warn',
+    // Abuse limits raised so the bench measures the service, not its limits: every request
+    // comes from 127.0.0.1 and would otherwise hit the 60 per minute token budget at once.
+    TOKEN_REQUESTS_PER_MINUTE: '100000',
+    // A login attempt counts against the username and the address pair until it succeeds, so
+    // 16 concurrent correct logins would otherwise be slowed down as if they were guesses.
+    LOGIN_FAILURES_BEFORE_DELAY: '1000',
+    ACCOUNT_FAILURE_CEILING: '100000',
+    BOOTSTRAP_ADMIN_USERNAME: USERNAME,
+    BOOTSTRAP_ADMIN_PASSWORD: PASSWORD,
+  });
+  try {
+    const coldStart = await waitForHealth(base, child, started);
+    if (CPU_PROF) {
+      const token = await login(base);
+      const me = { url: `${base}/users/me`, headers: { authorization: `Bearer ${token}` } };
+      const result = await load({ ...me, connections: 50 });
+      return { coldStart, protectedRoute: result };
+    }
+    return { coldStart, ...(await measure(base, child.pid)) };
+  } finally {
+    await stop(child);
+  }
+}
+
+async function runCeiling() {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const started = process.hrtime.bigint();
+  const child = start([path.join(__dirname, 'ceiling.js')], {
+    PORT: String(port),
+    BENCH_USERNAME: USERNAME,
+    BENCH_PASSWORD: PASSWORD,
+  });
+  try {
+    const coldStart = await waitForHealth(base, child, started);
+    return { coldStart, ...(await measure(base, child.pid)) };
+  } finally {
+    await stop(child);
+  }
+}
+
+function median(values) {
+  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  if (sorted.length === 0) {
+    return NaN;
+  }
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+const ROWS = [
+  [
+    'GET /users/me rps (50 conn)',
+    (r) => r.protectedRoute.rps,
+    'rps',
+    (s, c) => s >= 0.5 * c,
+    '>= 0.5 x ceiling',
+  ],
+  ['GET /users/me p99 ms', (r) => r.protectedRoute.p99, 'ms', (s) => s <= 10, '<= 10 ms'],
+  [
+    'password grant rps (16 conn)',
+    (r) => r.loginGrant.rps,
+    'rps',
+    (s, c) => s >= 0.9 * c,
+    '>= 0.9 x ceiling',
+  ],
+  ['password grant p99 ms', (r) => r.loginGrant.p99, 'ms', null, ''],
+  ['GET /users/me rps during login flood', (r) => r.underFlood.rps, 'rps', null, ''],
+  [
+    'GET /users/me p99 ms during login flood',
+    (r) => r.underFlood.p99,
+    'ms',
+    (s) => s <= 20,
+    '<= 20 ms',
+  ],
+  ['login flood rps (2nd process)', (r) => r.flood.rps, 'rps', null, ''],
+  ['RSS after load MiB', (r) => r.rss, 'MiB', (s) => s <= 200, '<= 200 MiB'],
+  [
+    'cold start ms (spawn to /health 200)',
+    (r) => r.coldStart,
+    'ms',
+    (s) => s <= 1500,
+    '<= 1500 ms',
+  ],
+];
+
+function format(value) {
+  if (!Number.isFinite(value)) {
+    return 'n/a';
+  }
+  return value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(1);
+}
+
+function table(service, ceiling) {
+  const lines = [
+    `| measure (median of ${service.length}) | Portcullis | ceiling | ratio | target | met |`,
+    '|---|---:|---:|---:|---|---|',
+  ];
+  for (const [label, pick, , meets, target] of ROWS) {
+    const s = median(service.map(pick));
+    const c = median(ceiling.map(pick));
+    const ratio =
+      Number.isFinite(s) && Number.isFinite(c) && c !== 0 ? `${(s / c).toFixed(2)} x` : '';
+    const met = meets ? (meets(s, c) ? 'yes' : '**no**') : '';
+    lines.push(`| ${label} | ${format(s)} | ${format(c)} | ${ratio} | ${target} | ${met} |`);
+  }
+  return lines.join('\n');
+}
+
+function failures(results) {
+  const bad = [];
+  for (const r of results) {
+    for (const name of ['protectedRoute', 'loginGrant', 'underFlood']) {
+      if (r[name] && (r[name].non2xx > 0 || r[name].errors > 0)) {
+        bad.push(`${name}: ${r[name].non2xx} non-2xx, ${r[name].errors} errors/timeouts`);
+      }
+    }
+    if (r.flood && r.flood.non2xx > 0) {
+      bad.push(`flood: ${r.flood.non2xx} non-2xx`);
+    }
+  }
+  return bad;
+}
+
+async function main() {
+  if (!fs.existsSync(MAIN)) {
+    throw new Error(`${path.relative(ROOT, MAIN)} is missing: run npm run build first`);
+  }
+  if (CPU_PROF) {
+    fs.mkdirSync(CPU_PROF, { recursive: true });
+    const result = await runService();
+    console.log(JSON.stringify(result));
+    console.log(
+      `profile written to ${CPU_PROF}; summarise: node bench/cpu-profile-summary.js <file>`,
+    );
+    return;
+  }
+  const service = [];
+  const ceiling = [];
+  for (let run = 1; run <= RUNS; run++) {
+    process.stderr.write(`run ${run}/${RUNS}: service...\n`);
+    service.push(await runService());
+    process.stderr.write(`run ${run}/${RUNS}: ceiling...\n`);
+    ceiling.push(await runCeiling());
+  }
+  const bad = failures([...service, ...ceiling]);
+  console.log(
+    `\n${os.cpus().length} CPUs, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, ${new Date().toISOString()}, ${DURATION} s per scenario, ${RUNS} run(s)\n`,
+  );
+  console.log(table(service, ceiling));
+  console.log(`\nraw: ${JSON.stringify({ service, ceiling })}`);
+  if (bad.length > 0) {
+    // Refusals are reported, not fatal (see docs/PERFORMANCE.md on the login throttle's 429s);
+    // connection errors and timeouts mean the figures are not worth reading.
+    console.log(`\nWARNING: failed requests during load:\n  ${bad.join('\n  ')}`);
+    const scenarios = ['protectedRoute', 'loginGrant', 'underFlood'];
+    if ([...service, ...ceiling].some((r) => scenarios.some((name) => r[name].errors > 0))) {
+      process.exitCode = 1;
+    }
+  }
+}
+
+async function cleanUp() {
+  await Promise.all([...children].map(stop));
+  for (const dir of tempDirs) {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    void cleanUp().then(() => process.exit(130));
+  });
+}
+
+main()
+  .catch((error) => {
+    process.stderr.write(`bench: ${error.message}\n`);
+    process.exitCode = 1;
+  })
+  .finally(cleanUp);
