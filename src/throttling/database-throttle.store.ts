@@ -57,7 +57,10 @@ export class DatabaseThrottleStore extends ThrottleStore implements OnModuleInit
         .set({
           count: () => NEW_COUNT,
           delayMs: () => NEW_DELAY,
-          blockedUntil: () => `${param('now')} + ${NEW_DELAY}`,
+          // No delay, no block: `now` itself would refuse a concurrent attempt whose clock read
+          // came a millisecond earlier (or another instance's slightly slower clock).
+          blockedUntil: () =>
+            `CASE WHEN ${NEW_DELAY} > 0 THEN ${param('now')} + ${NEW_DELAY} ELSE 0 END`,
           expiresAt: () => `${param('now')} + ${NEW_DELAY} + ${param('memory')}`,
         })
         .where(`"key" = :key AND "blockedUntil" <= ${param('now')}`)

@@ -23,7 +23,10 @@ elseif c == threshold or d < first then
 else
   d = math.min(d * 2, max)
 end
-redis.call('HSET', KEYS[1], 'c', c, 'd', d, 'b', now + d, 'e', now + d + memory)
+-- No delay, no block: 'now' itself would refuse a concurrent attempt with an earlier clock read.
+local blocked = 0
+if d > 0 then blocked = now + d end
+redis.call('HSET', KEYS[1], 'c', c, 'd', d, 'b', blocked, 'e', now + d + memory)
 redis.call('PEXPIRE', KEYS[1], d + memory)
 return {1, 0}
 `;
