@@ -1,6 +1,6 @@
 import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { In, Repository } from 'typeorm';
 import { ThrottleCounter } from './entities/throttle-counter.entity';
 import { ThrottleClock } from './throttle-clock';
 import { DelayPolicy } from './throttle-policy';
@@ -90,9 +90,13 @@ export class DatabaseThrottleStore extends ThrottleStore implements OnModuleInit
     return row ? Math.max(0, row.blockedUntil - now) : 0;
   }
 
+  /**
+   * Zeroes rather than deletes: a deleted row would make a concurrent claim's UPDATE miss and
+   * retry; the sweeper drops the row once it has expired.
+   */
   async reset(keys: string[]): Promise<void> {
     if (keys.length > 0) {
-      await this.counters.delete(keys);
+      await this.counters.update({ key: In(keys) }, { count: 0, delayMs: 0, blockedUntil: 0 });
     }
   }
 
