@@ -15,6 +15,7 @@ import { JwtAuthGuard } from './guards/jwt-auth.guard';
 import { RolesGuard } from './guards/roles.guard';
 import { TokenEndpointGuard } from './guards/token-endpoint.guard';
 import { OAuthController } from './oauth.controller';
+import { PrincipalStateService } from './principal-state.service';
 import { JwtStrategy } from './strategies/jwt.strategy';
 import { LocalStrategy } from './strategies/local.strategy';
 import { TokenGrantsService } from './token-grants.service';
@@ -34,6 +35,7 @@ import { TokenInspectionService } from './token-inspection.service';
   controllers: [AuthController, OAuthController, DiscoveryController],
   providers: [
     AuthService,
+    PrincipalStateService,
     TokenGrantsService,
     TokenInspectionService,
     TokenEndpointGuard,

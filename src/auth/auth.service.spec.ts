@@ -2,14 +2,13 @@ import { ForbiddenException } from '@nestjs/common';
 import { InvalidAccessTokenException } from '../common/invalid-access-token.exception';
 import { PasswordHasher } from '../passwords/password-hasher.service';
 import { Client } from '../clients/entities/client.entity';
-import { ClientsService } from '../clients/clients.service';
 import { SecurityEvent } from '../events/security-event';
 import { SecurityEvents } from '../events/security-events.service';
-import { SessionsService } from '../sessions/sessions.service';
-import { AccessTokenDenylist } from '../tokens/access-token-denylist.service';
+import { Session } from '../sessions/entities/session.entity';
 import { User } from '../users/entities/user.entity';
 import { UsersService } from '../users/users.service';
 import { AuthService } from './auth.service';
+import { PrincipalState, PrincipalStateService } from './principal-state.service';
 
 const NOW_SECONDS = 1_767_225_600;
 const USER_ID = '0b9f6f0e-4a34-4d4b-9a0e-6f8f3b1f2c11';
@@ -30,6 +29,21 @@ function storedUser(overrides: Partial<User> = {}): User {
     createdAt: new Date(0),
     updatedAt: new Date(0),
     ...overrides,
+  });
+}
+
+function liveSession(id: string): Session {
+  return Object.assign(new Session(), {
+    id,
+    userId: USER_ID,
+    clientId: null,
+    scope: 'profile',
+    createdAt: new Date((NOW_SECONDS - 60) * 1000),
+    lastUsedAt: new Date((NOW_SECONDS - 60) * 1000),
+    expiresAt: new Date((NOW_SECONDS + 86400) * 1000),
+    revokedAt: null,
+    userAgent: null,
+    ip: null,
   });
 }
 
@@ -62,14 +76,27 @@ function setup() {
     needsRehash: jest.fn<boolean, [string]>().mockReturnValue(false),
   } satisfies Pick<PasswordHasher, 'hash' | 'verify' | 'verifyAgainstDummy' | 'needsRehash'>;
   const sessions = {
-    isActive: jest.fn<Promise<boolean>, [string]>().mockResolvedValue(true),
-  } satisfies Pick<SessionsService, 'isActive'>;
+    findById: jest
+      .fn<Promise<Session | null>, [string]>()
+      .mockImplementation((id) => Promise.resolve(liveSession(id))),
+  };
   const clients = {
     findById: jest.fn<Promise<Client | null>, [string]>().mockResolvedValue(null),
-  } satisfies Pick<ClientsService, 'findById'>;
+  };
   const denylist = {
     isRevoked: jest.fn<Promise<boolean>, [string]>().mockResolvedValue(false),
-  } satisfies Pick<AccessTokenDenylist, 'isRevoked'>;
+  };
+  // The caching in front of these is PrincipalStateService's concern (its own spec).
+  const state: PrincipalState = {
+    user: users.findById,
+    session: sessions.findById,
+    client: clients.findById,
+    isRevoked: denylist.isRevoked,
+  };
+  const principalState = { current: () => Promise.resolve(state) } satisfies Pick<
+    PrincipalStateService,
+    'current'
+  >;
   const events = {
     publish: jest.fn<Promise<void>, [SecurityEvent]>().mockResolvedValue(undefined),
   } satisfies Pick<SecurityEvents, 'publish'>;
@@ -77,9 +104,7 @@ function setup() {
   const auth = new AuthService(
     users as unknown as UsersService,
     hasher as unknown as PasswordHasher,
-    sessions as unknown as SessionsService,
-    clients as unknown as ClientsService,
-    denylist as unknown as AccessTokenDenylist,
+    principalState as unknown as PrincipalStateService,
     events as unknown as SecurityEvents,
   );
   return { auth, users, hasher, sessions, clients, denylist, events };
@@ -106,6 +131,7 @@ describe('AuthService', () => {
         tokenId: '6a1f3c0e-8b7d-4e2a-9c5f-0d4b3a2e1f00',
         sessionId: undefined,
         clientId: undefined,
+        account: storedUser({ roles: ['user'] }),
       });
       expect(users.findById).toHaveBeenCalledWith(USER_ID);
     });
@@ -129,11 +155,22 @@ describe('AuthService', () => {
       await expect(auth.userForAccessToken(claims({ sid }))).resolves.toMatchObject({
         sessionId: sid,
       });
-      sessions.isActive.mockResolvedValue(false);
+      sessions.findById.mockResolvedValue({ ...liveSession(sid), revokedAt: new Date() });
       await expect(auth.userForAccessToken(claims({ sid }))).rejects.toBeInstanceOf(
         InvalidAccessTokenException,
       );
-      expect(sessions.isActive).toHaveBeenCalledWith(sid);
+      sessions.findById.mockResolvedValue({
+        ...liveSession(sid),
+        expiresAt: new Date(NOW_SECONDS * 1000),
+      });
+      await expect(auth.userForAccessToken(claims({ sid }))).rejects.toBeInstanceOf(
+        InvalidAccessTokenException,
+      );
+      sessions.findById.mockResolvedValue(null);
+      await expect(auth.userForAccessToken(claims({ sid }))).rejects.toBeInstanceOf(
+        InvalidAccessTokenException,
+      );
+      expect(sessions.findById).toHaveBeenCalledWith(sid);
     });
 
     it('refuses a user token issued through a client that was since deleted', async () => {

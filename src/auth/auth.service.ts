@@ -5,14 +5,13 @@ import { SecurityEvents } from '../events/security-events.service';
 import { InvalidAccessTokenException } from '../common/invalid-access-token.exception';
 import { PasswordHasher } from '../passwords/password-hasher.service';
 import { Client } from '../clients/entities/client.entity';
-import { ClientsService } from '../clients/clients.service';
-import { SessionsService } from '../sessions/sessions.service';
-import { AccessTokenDenylist } from '../tokens/access-token-denylist.service';
+import { isSessionLive } from '../sessions/sessions.service';
 import { AccessTokenClaims } from '../tokens/access-tokens.service';
 import { CLOCK_SKEW_SECONDS } from '../tokens/clock-skew';
 import { User } from '../users/entities/user.entity';
 import { normalizeUsername, UsersService } from '../users/users.service';
 import { AuthenticatedUser } from './authenticated-user';
+import { PrincipalStateService } from './principal-state.service';
 
 export type Principal =
   | { kind: 'user'; user: User; claims: AccessTokenClaims }
@@ -40,9 +39,7 @@ export class AuthService {
   constructor(
     private readonly users: UsersService,
     private readonly hasher: PasswordHasher,
-    private readonly sessions: SessionsService,
-    private readonly clients: ClientsService,
-    private readonly denylist: AccessTokenDenylist,
+    private readonly principalState: PrincipalStateService,
     private readonly events: SecurityEvents,
   ) {}
 
@@ -120,12 +117,15 @@ export class AuthService {
       claims.client_id !== undefined &&
       claims.sub === claims.client_id &&
       claims.preferred_username === undefined;
-    const [revoked, sessionActive, client, user] = await Promise.all([
-      this.denylist.isRevoked(claims.jti),
-      claims.sid === undefined ? true : this.sessions.isActive(claims.sid),
-      claims.client_id === undefined ? undefined : this.clients.findById(claims.client_id),
-      isClientToken ? undefined : this.users.findById(claims.sub),
+    const state = await this.principalState.current();
+    const [revoked, session, client, user] = await Promise.all([
+      state.isRevoked(claims.jti),
+      claims.sid === undefined ? undefined : state.session(claims.sid),
+      claims.client_id === undefined ? undefined : state.client(claims.client_id),
+      isClientToken ? undefined : state.user(claims.sub),
     ]);
+    const sessionActive =
+      session === undefined || (session !== null && isSessionLive(session, Date.now()));
     // A disabled account answers 403 even though disabling also ended its sessions (contract:
     // GET /users/me "403 disabled account"); every other failure is an invalid token.
     if (user?.disabled) {
@@ -160,6 +160,7 @@ export class AuthService {
       tokenId: claims.jti,
       sessionId: claims.sid,
       clientId: claims.client_id,
+      account: user,
     };
   }
 }

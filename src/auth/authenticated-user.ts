@@ -1,3 +1,5 @@
+import type { User } from '../users/entities/user.entity';
+
 /** What a verified access token leaves on the request for handlers and guards. */
 export interface AuthenticatedUser {
   id: string;
@@ -8,4 +10,6 @@ export interface AuthenticatedUser {
   sessionId?: string;
   /** The client the user logged in through, when one authenticated. */
   clientId?: string;
+  /** The account as this request's checks read it, so GET /users/me need not read it again. */
+  account: User;
 }

@@ -15,6 +15,7 @@ import { Session } from '../sessions/entities/session.entity';
 import { RevokedAccessToken } from '../tokens/entities/revoked-access-token.entity';
 import { ThrottleCounter } from '../throttling/entities/throttle-counter.entity';
 import { Throttling1732233900000 } from './migrations/1732233900000-throttling';
+import { RevocationEpoch1732234000000 } from './migrations/1732234000000-revocation-epoch';
 
 export const entities = [
   User,
@@ -31,6 +32,7 @@ export const migrations = [
   SessionsClientsAudit1732233800000,
   SigningKeyRotation1732233700000,
   Throttling1732233900000,
+  RevocationEpoch1732234000000,
 ];
 
 // TypeORM always calls `driver.verbose()`, and sqlite3's verbose mode wraps every query in a

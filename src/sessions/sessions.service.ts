@@ -40,6 +40,13 @@ const plannedAccess = (now: Date): PlannedAccessToken => ({
  * Sessions are refresh-token families. Every write here is a single statement: TypeORM's SQLite
  * driver shares one connection, so transactions from concurrent requests would interleave.
  */
+/** Not revoked and before its absolute end: what the session's access tokens need (liveSession). */
+export function isSessionLive(session: Session, nowMs: number): boolean {
+  // new Date(): TypeORM's SQLite driver leaves the stored string when `Date` is not the global
+  // it captured (a test's fake clock), and the comparison must hold either way.
+  return session.revokedAt === null && new Date(session.expiresAt).getTime() > nowMs;
+}
+
 @Injectable()
 export class SessionsService {
   constructor(
@@ -150,8 +157,8 @@ export class SessionsService {
   }
 
   /** True when the session exists and is neither revoked nor past its absolute end. */
-  async isActive(sessionId: string): Promise<boolean> {
-    return (await this.liveSession(sessionId, new Date())) !== null;
+  findById(sessionId: string): Promise<Session | null> {
+    return this.sessions.findOneBy({ id: sessionId });
   }
 
   async revoke(sessionId: string): Promise<void> {
@@ -176,6 +183,7 @@ export class SessionsService {
     await this.sessions.update({ clientId, revokedAt: IsNull() }, { revokedAt: new Date() });
   }
 
+  /** isSessionLive, as a query. */
   private liveSession(id: string, now: Date): Promise<Session | null> {
     return this.sessions.findOneBy({ id, revokedAt: IsNull(), expiresAt: MoreThan(now) });
   }

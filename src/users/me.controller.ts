@@ -34,8 +34,8 @@ export class MeController {
   @ApiOperation({ summary: 'The calling user' })
   @ApiOkResponse({ type: UserResponse })
   @ApiForbiddenResponse({ type: ProblemDetailsDto, description: 'The account is disabled' })
-  async profile(@CurrentUser() caller: AuthenticatedUser): Promise<UserResponse> {
-    return toUserResponse(await this.users.getById(caller.id));
+  profile(@CurrentUser() caller: AuthenticatedUser): UserResponse {
+    return toUserResponse(caller.account);
   }
 
   @Patch()

@@ -1,4 +1,4 @@
-import { bearer, Credentials, TestApp } from './test-app';
+import { bearer, Credentials, HttpOf } from './test-app';
 
 export interface TokenPair {
   access_token: string;
@@ -21,7 +21,7 @@ export const basic = (clientId: string, clientSecret: string) => ({
 });
 
 export async function passwordGrant(
-  t: TestApp,
+  t: HttpOf,
   credentials: Credentials,
   extra: Record<string, string> = {},
   headers: Record<string, string> = {},
@@ -40,7 +40,7 @@ export async function passwordGrant(
   return response.body as TokenPair;
 }
 
-export function refreshGrant(t: TestApp, refreshToken: string, extra: Record<string, string> = {}) {
+export function refreshGrant(t: HttpOf, refreshToken: string, extra: Record<string, string> = {}) {
   return t.http
     .post('/auth/token')
     .type('form')
@@ -48,7 +48,7 @@ export function refreshGrant(t: TestApp, refreshToken: string, extra: Record<str
 }
 
 export async function createClient(
-  t: TestApp,
+  t: HttpOf,
   adminToken: string,
   body: { name?: string; scopes?: string[]; grants?: string[] } = {},
 ): Promise<RegisteredClient> {

@@ -20,6 +20,9 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/** Enough of an app for the request helpers: an in-process TestApp, or a built one's URL. */
+export type HttpOf = Pick<TestApp, 'http'>;
+
 export interface TestAppOptions {
   /** Extra modules, e.g. DiscoveryModule for tests that inspect the app. */
   imports?: ModuleMetadata['imports'];
@@ -121,7 +124,7 @@ export function uniqueUsername(prefix = 'user'): string {
 }
 
 export async function registerUser(
-  t: TestApp,
+  t: HttpOf,
   extra: Record<string, unknown> = {},
 ): Promise<Credentials & { id: string }> {
   const credentials = { username: uniqueUsername(), password: STRONG_PASSWORD, ...extra };
@@ -129,7 +132,7 @@ export async function registerUser(
   return { ...credentials, id: (response.body as { id: string }).id };
 }
 
-export async function login(t: TestApp, credentials: Credentials): Promise<string> {
+export async function login(t: HttpOf, credentials: Credentials): Promise<string> {
   const response = await t.http
     .post('/auth/token')
     .type('form')

@@ -1,3 +1,4 @@
+import { User } from '../../users/entities/user.entity';
 import {
   CanActivate,
   ForbiddenException,
@@ -30,6 +31,10 @@ const CALLER: AuthenticatedUser = {
   username: 'grace',
   roles: ['user'],
   tokenId: 'jti-1',
+  account: Object.assign(new User(), {
+    id: 'a8f0c6de-0d1c-4b7e-9f43-1f2f3a4b5c6d',
+    username: 'grace',
+  }),
 };
 
 function context(

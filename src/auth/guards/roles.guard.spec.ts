@@ -1,4 +1,5 @@
 import { ForbiddenException, Type } from '@nestjs/common';
+import { User } from '../../users/entities/user.entity';
 import { Reflector } from '@nestjs/core';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host';
 import { AuthenticatedUser } from '../authenticated-user';
@@ -24,7 +25,9 @@ class AdminController {
 }
 
 function caller(...roles: string[]): AuthenticatedUser {
-  return { id: 'a8f0c6de-0d1c-4b7e-9f43-1f2f3a4b5c6d', username: 'grace', roles, tokenId: 'jti-1' };
+  const id = 'a8f0c6de-0d1c-4b7e-9f43-1f2f3a4b5c6d';
+  const account = Object.assign(new User(), { id, username: 'grace', roles });
+  return { id, username: 'grace', roles, tokenId: 'jti-1', account };
 }
 
 function canActivate(

@@ -1,4 +1,5 @@
 import { ForbiddenException } from '@nestjs/common';
+import { User } from '../../users/entities/user.entity';
 import {
   AccessTokenClaims,
   AccessTokensService,
@@ -28,6 +29,7 @@ const CALLER: AuthenticatedUser = {
   username: 'grace',
   roles: ['user'],
   tokenId: 'jti-1',
+  account: Object.assign(new User(), { id: CLAIMS.sub, username: 'grace' }),
 };
 
 describe('JwtStrategy', () => {
