@@ -1,8 +1,11 @@
 import helmet from '@fastify/helmet';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
+import type { Logger as RootLogger } from 'pino';
 import { OperationsConfig, operationsConfig } from './config/operations.config';
 import { trustProxySetting } from './config/throttling.config';
+import { accessLog } from './logging/access-log';
+import { ROOT_LOGGER } from './logging/logging.module';
 import { REQUEST_ID_HEADER, requestIdFor } from './logging/request-id';
 import { setupSwagger } from './swagger';
 
@@ -36,6 +39,7 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
     void reply.header(REQUEST_ID_HEADER, request.id);
     done();
   });
+  fastify.addHook('onResponse', accessLog(app.get<RootLogger>(ROOT_LOGGER)));
   // Fastify parses text/plain by default; no route takes it, so it gets 415 like any other type.
   fastify.removeContentTypeParser('text/plain');
   void fastify.register(helmet, {
