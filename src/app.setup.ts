@@ -1,8 +1,11 @@
-import helmet from '@fastify/helmet';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
+import type { Logger as RootLogger } from 'pino';
+import { securityHeaders } from './common/security-headers';
 import { OperationsConfig, operationsConfig } from './config/operations.config';
 import { trustProxySetting } from './config/throttling.config';
+import { accessLog } from './logging/access-log';
+import { ROOT_LOGGER } from './logging/logging.module';
 import { REQUEST_ID_HEADER, requestIdFor } from './logging/request-id';
 import { setupSwagger } from './swagger';
 
@@ -32,23 +35,14 @@ export function createFastifyAdapter(): FastifyAdapter {
 export function configureApp(app: NestFastifyApplication): NestFastifyApplication {
   app.useLogger(app.get(Logger));
   const fastify = app.getHttpAdapter().getInstance();
+  const headers = securityHeaders();
   fastify.addHook('onRequest', (request, reply, done) => {
-    void reply.header(REQUEST_ID_HEADER, request.id);
+    void reply.headers(headers).header(REQUEST_ID_HEADER, request.id);
     done();
   });
+  fastify.addHook('onResponse', accessLog(app.get<RootLogger>(ROOT_LOGGER)));
   // Fastify parses text/plain by default; no route takes it, so it gets 415 like any other type.
   fastify.removeContentTypeParser('text/plain');
-  void fastify.register(helmet, {
-    frameguard: { action: 'deny' },
-    contentSecurityPolicy: {
-      directives: {
-        // Nothing here is meant to be framed; Swagger UI loads its scripts and styles from /docs.
-        frameAncestors: ["'none'"],
-        // TLS is the proxy's job (and HSTS's); upgrading would break Swagger UI on plain http.
-        upgradeInsecureRequests: null,
-      },
-    },
-  });
   const { corsOrigins } = app.get<OperationsConfig>(operationsConfig.KEY);
   if (corsOrigins.length > 0) {
     app.enableCors({

@@ -11,10 +11,16 @@ import { InvalidAccessTokenException } from './invalid-access-token.exception';
 import { OAuthException } from './oauth.exception';
 import { RequestValidationException } from './request-validation.exception';
 
-/** Only `routeOptions.config` is read; a whole FastifyRequest is not needed to say which route. */
+/** The route's config, and what a log line names; a whole FastifyRequest is not needed. */
 function requestTo(route: 'oauth' | 'api'): FastifyRequest {
   const config = route === 'oauth' ? { oauthErrors: true } : {};
-  return { routeOptions: { config } } as unknown as FastifyRequest;
+  return {
+    id: 'req-7',
+    method: 'GET',
+    url: '/users/me?access_token=secret',
+    socket: { remoteAddress: '127.0.0.1' },
+    routeOptions: { config },
+  } as unknown as FastifyRequest;
 }
 
 /** What Fastify throws for a body over `bodyLimit`; its message is not meant for the client. */
@@ -101,7 +107,10 @@ describe('toErrorResponse', () => {
         },
       });
       expect(JSON.stringify(response)).not.toMatch(/SQLITE|passwordHash|Error:/);
-      expect(logged).toHaveBeenCalledWith(expect.stringContaining('SQLITE_ERROR'));
+      expect(logged).toHaveBeenCalledWith(
+        { req: { id: 'req-7', method: 'GET', url: '/users/me', remoteAddress: '127.0.0.1' } },
+        expect.stringContaining('SQLITE_ERROR'),
+      );
     });
 
     it('answers a thrown non-Error value with the same generic 500', () => {
@@ -113,6 +122,10 @@ describe('toErrorResponse', () => {
           detail: 'An unexpected error occurred',
         },
       );
+      expect(logged).toHaveBeenCalledWith({
+        req: expect.objectContaining({ id: 'req-7' }),
+        err: 'a string from a careless dependency',
+      });
     });
 
     it('sends WWW-Authenticate: Bearer without an error code on a 401 when no token was sent', () => {

@@ -1,6 +1,7 @@
 import { HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
+import { loggedRequest } from '../logging/root-logger';
 import { isDatabaseUnavailable } from './database-unavailable';
 import { InvalidAccessTokenException } from './invalid-access-token.exception';
 import './oauth-endpoint.decorator';
@@ -67,7 +68,10 @@ function httpExceptionDetail(exception: HttpException): string {
   return typeof message === 'string' ? message : exception.message;
 }
 
-function statusAndDetail(exception: unknown): { status: number; detail: string } {
+function statusAndDetail(
+  exception: unknown,
+  request: FastifyRequest,
+): { status: number; detail: string } {
   if (exception instanceof HttpException) {
     return { status: exception.getStatus(), detail: httpExceptionDetail(exception) };
   }
@@ -77,10 +81,18 @@ function statusAndDetail(exception: unknown): { status: number; detail: string }
   }
   if (isDatabaseUnavailable(exception)) {
     // Fail closed: nothing was issued or stored; the client may retry once the database is back.
-    logger.warn(`Database unavailable: ${String((exception as { message?: unknown }).message)}`);
+    logger.warn(
+      { req: loggedRequest(request) },
+      `Database unavailable: ${String((exception as { message?: unknown }).message)}`,
+    );
     return { status: HttpStatus.SERVICE_UNAVAILABLE, detail: DATABASE_UNAVAILABLE_DETAIL };
   }
-  logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : exception);
+  // Log calls carry no request context (no AsyncLocalStorage, issue 5), so the request is named.
+  if (exception instanceof Error) {
+    logger.error({ req: loggedRequest(request) }, exception.stack ?? exception.message);
+  } else {
+    logger.error({ req: loggedRequest(request), err: exception });
+  }
   return { status: HttpStatus.INTERNAL_SERVER_ERROR, detail: 'An unexpected error occurred' };
 }
 
@@ -107,7 +119,7 @@ function isOAuthRoute(request: FastifyRequest): boolean {
  * handler (errors raised before Nest routing, such as an unparsable or oversized body).
  */
 export function toErrorResponse(exception: unknown, request: FastifyRequest): ErrorResponse {
-  const { status, detail } = statusAndDetail(exception);
+  const { status, detail } = statusAndDetail(exception, request);
   const headers: Record<string, string> = {};
   if (status === 503) {
     headers['Retry-After'] = RETRY_AFTER_SECONDS;
