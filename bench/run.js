@@ -15,6 +15,9 @@ const MAIN = path.join(ROOT, 'dist', 'src', 'main.js');
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const CPU_PROF = process.env.BENCH_CPU_PROF;
+// The ceiling verifies HS256, so the service is compared signing HS256 too; scenario 1 is then
+// repeated on a second service with the RS256 default, whose verification costs more per request.
+const JWT_SECRET = require('node:crypto').randomBytes(32).toString('base64url');
 const USERNAME = 'bench-admin';
 const PASSWORD = 'a long bench passphrase that nobody guesses';
 const LOGIN_BODY = new URLSearchParams({
@@ -164,7 +167,7 @@ async function measure(base, pid) {
   return { protectedRoute, loginGrant, underFlood, flood: floodResult, rss: rssMiB(pid) };
 }
 
-async function runService() {
+async function runService({ alg = 'HS256', protectedOnly = false } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'portcullis-bench-'));
   tempDirs.add(dir);
   const port = await freePort();
@@ -188,14 +191,16 @@ async function runService() {
     ACCOUNT_FAILURE_CEILING: '100000',
     BOOTSTRAP_ADMIN_USERNAME: USERNAME,
     BOOTSTRAP_ADMIN_PASSWORD: PASSWORD,
+    JWT_ALG: alg,
+    ...(alg === 'HS256' ? { JWT_SECRET } : {}),
   });
   try {
     const coldStart = await waitForHealth(base, child, started);
-    if (CPU_PROF) {
+    if (CPU_PROF || protectedOnly) {
       const token = await login(base);
       const me = { url: `${base}/users/me`, headers: { authorization: `Bearer ${token}` } };
-      const result = await load({ ...me, connections: 50 });
-      return { coldStart, protectedRoute: result };
+      await load({ ...me, connections: 50, duration: WARMUP_SECONDS });
+      return { coldStart, protectedRoute: await load({ ...me, connections: 50 }) };
     }
     return { coldStart, ...(await measure(base, child.pid)) };
   } finally {
@@ -238,6 +243,8 @@ const ROWS = [
     '>= 0.5 x ceiling',
   ],
   ['GET /users/me p99 ms', (r) => r.protectedRoute.p99, 'ms', (s) => s <= 10, '<= 10 ms'],
+  ['GET /users/me rps, RS256 (the default)', (r) => r.rs256?.rps, 'rps', null, ''],
+  ['GET /users/me p99 ms, RS256', (r) => r.rs256?.p99, 'ms', null, ''],
   [
     'password grant rps (16 conn)',
     (r) => r.loginGrant.rps,
@@ -291,7 +298,7 @@ function table(service, ceiling) {
 function failures(results) {
   const bad = [];
   for (const r of results) {
-    for (const name of ['protectedRoute', 'loginGrant', 'underFlood']) {
+    for (const name of ['protectedRoute', 'rs256', 'loginGrant', 'underFlood']) {
       if (r[name] && (r[name].non2xx > 0 || r[name].errors > 0)) {
         bad.push(`${name}: ${r[name].non2xx} non-2xx, ${r[name].errors} errors/timeouts`);
       }
@@ -320,7 +327,10 @@ async function main() {
   const ceiling = [];
   for (let run = 1; run <= RUNS; run++) {
     process.stderr.write(`run ${run}/${RUNS}: service...\n`);
-    service.push(await runService());
+    const result = await runService();
+    process.stderr.write(`run ${run}/${RUNS}: service with RS256...\n`);
+    result.rs256 = (await runService({ alg: 'RS256', protectedOnly: true })).protectedRoute;
+    service.push(result);
     process.stderr.write(`run ${run}/${RUNS}: ceiling...\n`);
     ceiling.push(await runCeiling());
   }
