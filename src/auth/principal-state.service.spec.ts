@@ -15,7 +15,9 @@ function setup() {
   };
   const users = {
     findById: jest.fn((id: string) =>
-      Promise.resolve(id === USER_ID ? Object.assign(new User(), { id }) : null),
+      Promise.resolve(
+        id === USER_ID ? Object.assign(new User(), { id, roles: ['user'], disabled: false }) : null,
+      ),
     ),
   };
   const sessions = { findById: jest.fn(() => Promise.resolve(null)) };
@@ -79,5 +81,22 @@ describe('PrincipalStateService', () => {
     dataSource.query.mockRejectedValueOnce(new Error('connection refused'));
 
     await expect(service.current()).rejects.toThrow('connection refused');
+  });
+
+  it("hands out frozen entries, so one request cannot change another's view of the account", async () => {
+    const { service } = setup();
+    const user = await (await service.current()).user(USER_ID);
+    if (!user) {
+      throw new Error('the fake user is missing');
+    }
+
+    expect(() => {
+      user.disabled = true;
+    }).toThrow(TypeError);
+    expect(() => user.roles.push('admin')).toThrow(TypeError);
+    await expect((await service.current()).user(USER_ID)).resolves.toMatchObject({
+      disabled: false,
+      roles: ['user'],
+    });
   });
 });

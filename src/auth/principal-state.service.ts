@@ -31,6 +31,22 @@ interface Loaders {
 
 const found = <T>(value: T | null): boolean => value !== null;
 
+/**
+ * Entries are shared by every request of a generation: frozen, so a handler that changed what it
+ * was handed could not alter what another request's checks see.
+ */
+function frozen<T extends object>(value: T | null): T | null {
+  if (value !== null) {
+    for (const field of Object.values(value)) {
+      if (Array.isArray(field)) {
+        Object.freeze(field);
+      }
+    }
+    Object.freeze(value);
+  }
+  return value;
+}
+
 class Generation implements PrincipalState {
   // Absent rows are not kept: a row inserted later (a new session) must be found at once.
   private readonly users: BoundedMemo<User | null>;
@@ -42,9 +58,21 @@ class Generation implements PrincipalState {
     readonly epoch: bigint,
     loaders: Loaders,
   ) {
-    this.users = new BoundedMemo(MAX_ENTRIES, (id) => loaders.users.findById(id), found);
-    this.sessions = new BoundedMemo(MAX_ENTRIES, (id) => loaders.sessions.findById(id), found);
-    this.clients = new BoundedMemo(MAX_ENTRIES, (id) => loaders.clients.findById(id), found);
+    this.users = new BoundedMemo(
+      MAX_ENTRIES,
+      (id) => loaders.users.findById(id).then(frozen),
+      found,
+    );
+    this.sessions = new BoundedMemo(
+      MAX_ENTRIES,
+      (id) => loaders.sessions.findById(id).then(frozen),
+      found,
+    );
+    this.clients = new BoundedMemo(
+      MAX_ENTRIES,
+      (id) => loaders.clients.findById(id).then(frozen),
+      found,
+    );
     // "Not revoked" is kept too: a revocation is an INSERT, which moves the epoch.
     this.revoked = new BoundedMemo(MAX_ENTRIES, (jti) => loaders.denylist.isRevoked(jti));
   }

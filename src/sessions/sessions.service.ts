@@ -36,10 +36,6 @@ const plannedAccess = (now: Date): PlannedAccessToken => ({
   iat: Math.floor(now.getTime() / 1000),
 });
 
-/**
- * Sessions are refresh-token families. Every write here is a single statement: TypeORM's SQLite
- * driver shares one connection, so transactions from concurrent requests would interleave.
- */
 /** Not revoked and before its absolute end: what the session's access tokens need (liveSession). */
 export function isSessionLive(session: Session, nowMs: number): boolean {
   // new Date(): TypeORM's SQLite driver leaves the stored string when `Date` is not the global
@@ -47,6 +43,10 @@ export function isSessionLive(session: Session, nowMs: number): boolean {
   return session.revokedAt === null && new Date(session.expiresAt).getTime() > nowMs;
 }
 
+/**
+ * Sessions are refresh-token families. Every write here is a single statement: TypeORM's SQLite
+ * driver shares one connection, so transactions from concurrent requests would interleave.
+ */
 @Injectable()
 export class SessionsService {
   constructor(
@@ -156,7 +156,7 @@ export class SessionsService {
     return token && session ? { token, session } : null;
   }
 
-  /** True when the session exists and is neither revoked nor past its absolute end. */
+  /** The session whatever its state; isSessionLive says whether its access tokens still work. */
   findById(sessionId: string): Promise<Session | null> {
     return this.sessions.findOneBy({ id: sessionId });
   }
