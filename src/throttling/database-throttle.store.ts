@@ -7,34 +7,47 @@ import { DelayPolicy } from './throttle-policy';
 import { Claim, ThrottleStore, WindowState } from './throttle-store';
 
 const SWEEP_INTERVAL_MS = 10 * 60_000;
-const ROW_RACE_RETRIES = 3;
 
 // PostgreSQL cannot infer the type of a bare parameter in arithmetic; SQLite accepts the cast too.
 const param = (name: string): string => `CAST(:${name} AS BIGINT)`;
 
-const NEW_COUNT = `(CASE WHEN "expiresAt" <= ${param('now')} THEN 1 ELSE "count" + 1 END)`;
+/** A column of the stored row; qualified, as PostgreSQL requires inside ON CONFLICT DO UPDATE. */
+type Column = (name: keyof ThrottleCounter) => string;
+
+const newCount = (column: Column): string =>
+  `(CASE WHEN ${column('expiresAt')} <= ${param('now')} THEN 1 ELSE ${column('count')} + 1 END)`;
 // The SQL twin of delayAfterFailures(): doubling the stored delay avoids a power function, which
 // SQLite lacks. `"delayMs" < first` restarts the doubling if the settings changed meanwhile.
-const NEW_DELAY =
-  `(CASE WHEN ${NEW_COUNT} < ${param('threshold')} THEN 0` +
-  ` WHEN ${NEW_COUNT} = ${param('threshold')} OR "delayMs" < ${param('first')} THEN ${param('first')}` +
-  ` WHEN "delayMs" * 2 > ${param('max')} THEN ${param('max')}` +
-  ` ELSE "delayMs" * 2 END)`;
+const newDelay = (column: Column): string =>
+  `(CASE WHEN ${newCount(column)} < ${param('threshold')} THEN 0` +
+  ` WHEN ${newCount(column)} = ${param('threshold')} OR ${column('delayMs')} < ${param('first')} THEN ${param('first')}` +
+  ` WHEN ${column('delayMs')} * 2 > ${param('max')} THEN ${param('max')}` +
+  ` ELSE ${column('delayMs')} * 2 END)`;
+
+type CounterRow = Pick<ThrottleCounter, 'count' | 'blockedUntil' | 'expiresAt'>;
 
 /**
  * Counters in the `throttle_counters` table. No transactions: TypeORM's SQLite driver shares one
- * connection between all requests, so each decision is a single conditional UPDATE whose affected
- * row count says whether it applied, on SQLite and PostgreSQL alike.
+ * connection between all requests, so each decision is a single upsert that returns the row it
+ * wrote, on SQLite and PostgreSQL alike.
  */
 @Injectable()
 export class DatabaseThrottleStore extends ThrottleStore implements OnModuleInit, OnModuleDestroy {
   private sweeper?: NodeJS.Timeout;
+  /** The table as raw SQL names it, schema included on PostgreSQL. */
+  private readonly table: string;
+  private readonly column: Column = (name) => `${this.table}."${name}"`;
 
   constructor(
     @InjectRepository(ThrottleCounter) private readonly counters: Repository<ThrottleCounter>,
     private readonly clock: ThrottleClock,
   ) {
     super();
+    const { driver } = counters.manager.connection;
+    this.table = counters.metadata.tablePath
+      .split('.')
+      .map((part) => driver.escape(part))
+      .join('.');
   }
 
   onModuleInit(): void {
@@ -47,42 +60,37 @@ export class DatabaseThrottleStore extends ThrottleStore implements OnModuleInit
   }
 
   async claim(key: string, policy: DelayPolicy, now: number): Promise<Claim> {
-    // The row can vanish between the insert and the update (a concurrent success resets it, the
-    // sweeper drops it): then nothing was blocked, and the claim is simply made again.
-    for (let attempt = 0; attempt < ROW_RACE_RETRIES; attempt += 1) {
-      await this.ensureRow(key);
-      const result = await this.counters
-        .createQueryBuilder()
-        .update(ThrottleCounter)
-        .set({
-          count: () => NEW_COUNT,
-          delayMs: () => NEW_DELAY,
-          // No delay, no block: `now` itself would refuse a concurrent attempt whose clock read
-          // came a millisecond earlier (or another instance's slightly slower clock).
-          blockedUntil: () =>
-            `CASE WHEN ${NEW_DELAY} > 0 THEN ${param('now')} + ${NEW_DELAY} ELSE 0 END`,
-          expiresAt: () => `${param('now')} + ${NEW_DELAY} + ${param('memory')}`,
-        })
-        .where(`"key" = :key AND "blockedUntil" <= ${param('now')}`)
-        .setParameters({
-          key,
-          now,
-          threshold: policy.failuresBeforeDelay,
-          first: Math.min(policy.firstDelayMs, policy.maxDelayMs),
-          max: policy.maxDelayMs,
-          memory: policy.memoryMs,
-        })
-        .execute();
-      if (result.affected === 1) {
-        return { allowed: true };
-      }
-      const retryAfterMs = await this.blockedFor(key, now);
-      if (retryAfterMs > 0) {
-        return { allowed: false, retryAfterMs };
-      }
+    // A first failure inserts the row that the UPDATE below would make of a zeroed one.
+    const first = Math.min(policy.firstDelayMs, policy.maxDelayMs);
+    const firstDelay = 1 < policy.failuresBeforeDelay ? 0 : first;
+    const delay = newDelay(this.column);
+    const counted = await this.upsert(
+      `VALUES (:key, 1, ${param('firstDelay')}, ${param('firstBlockedUntil')}, ${param('firstExpiresAt')})` +
+        ` ON CONFLICT ("key") DO UPDATE SET` +
+        ` "count" = ${newCount(this.column)}, "delayMs" = ${delay},` +
+        // No delay, no block: `now` itself would refuse a concurrent attempt whose clock read
+        // came a millisecond earlier (or another instance's slightly slower clock).
+        ` "blockedUntil" = CASE WHEN ${delay} > 0 THEN ${param('now')} + ${delay} ELSE 0 END,` +
+        ` "expiresAt" = ${param('now')} + ${delay} + ${param('memory')}` +
+        ` WHERE ${this.column('blockedUntil')} <= ${param('now')}`,
+      {
+        key,
+        now,
+        threshold: policy.failuresBeforeDelay,
+        first,
+        max: policy.maxDelayMs,
+        memory: policy.memoryMs,
+        firstDelay,
+        firstBlockedUntil: firstDelay > 0 ? now + firstDelay : 0,
+        firstExpiresAt: now + firstDelay + policy.memoryMs,
+      },
+    );
+    if (counted) {
+      return { allowed: true };
     }
-    // Fail closed if the row keeps vanishing: a short wait, never an unchecked attempt.
-    return { allowed: false, retryAfterMs: 1000 };
+    // Only a delayed key leaves the row untouched. Should the delay end between the two
+    // statements, the answer is still a short wait, never an uncounted attempt.
+    return { allowed: false, retryAfterMs: Math.max(1, await this.blockedFor(key, now)) };
   }
 
   async blockedFor(key: string, now: number): Promise<number> {
@@ -91,8 +99,8 @@ export class DatabaseThrottleStore extends ThrottleStore implements OnModuleInit
   }
 
   /**
-   * Zeroes rather than deletes: a deleted row would make a concurrent claim's UPDATE miss and
-   * retry; the sweeper drops the row once it has expired.
+   * Zeroes rather than deletes, so that a key's delay history survives until the sweeper finds
+   * it expired.
    */
   async reset(keys: string[]): Promise<void> {
     if (keys.length > 0) {
@@ -107,55 +115,63 @@ export class DatabaseThrottleStore extends ThrottleStore implements OnModuleInit
     blockMs: number,
     now: number,
   ): Promise<WindowState> {
-    await this.ensureRow(key);
-    const counted = await this.counters
-      .createQueryBuilder()
-      .update(ThrottleCounter)
-      .set({
-        count: () => NEW_COUNT,
-        expiresAt: () =>
-          `CASE WHEN "expiresAt" <= ${param('now')} THEN ${param('now')} + ${param('window')} ELSE "expiresAt" END`,
-      })
-      .where(
-        `"key" = :key AND "blockedUntil" <= ${param('now')}` +
-          ` AND ("expiresAt" <= ${param('now')} OR "count" < ${param('limit')})`,
-      )
-      .setParameters({ key, now, window: windowMs, limit })
-      .execute();
-    if (counted.affected !== 1) {
-      // Over the limit: only the first refused request starts the block, later ones wait it out.
-      await this.counters
-        .createQueryBuilder()
-        .update(ThrottleCounter)
-        .set({
-          count: () => '"count" + 1',
-          blockedUntil: () => `${param('now')} + ${param('block')}`,
-        })
-        .where(`"key" = :key AND "blockedUntil" <= ${param('now')}`)
-        .setParameters({ key, now, block: blockMs })
-        .execute();
-    }
-    const row = await this.counters.findOneBy({ key });
+    const { column } = this;
+    const open = `${column('blockedUntil')} <= ${param('now')}`;
+    const expired = `${column('expiresAt')} <= ${param('now')}`;
+    // Every SET expression reads the row as it was: a blocked key is left alone; an expired
+    // window restarts at 1; the request over the limit is counted and starts the block.
+    const row = await this.upsert(
+      `VALUES (:key, 1, 0, 0, ${param('now')} + ${param('window')})` +
+        ` ON CONFLICT ("key") DO UPDATE SET` +
+        ` "count" = CASE WHEN NOT (${open}) THEN ${column('count')}` +
+        ` WHEN ${expired} THEN 1 ELSE ${column('count')} + 1 END,` +
+        ` "expiresAt" = CASE WHEN ${open} AND ${expired} THEN ${param('now')} + ${param('window')}` +
+        ` ELSE ${column('expiresAt')} END,` +
+        ` "blockedUntil" = CASE WHEN ${open} AND NOT (${expired})` +
+        ` AND ${column('count')} >= ${param('limit')} THEN ${param('now')} + ${param('block')}` +
+        ` ELSE ${column('blockedUntil')} END`,
+      { key, now, window: windowMs, limit, block: blockMs },
+    );
     if (!row) {
-      // Swept between the statements: the window had expired, so this request starts a new one.
-      return { allowed: true, hits: 1, windowEndsAt: now + windowMs, blockedUntil: 0 };
+      throw new Error('the throttle counter upsert returned no row');
     }
     return {
-      allowed: counted.affected === 1,
+      allowed: row.count <= limit && row.blockedUntil <= now,
       hits: row.count,
       windowEndsAt: row.expiresAt,
       blockedUntil: row.blockedUntil,
     };
   }
 
-  private async ensureRow(key: string): Promise<void> {
-    await this.counters
-      .createQueryBuilder()
-      .insert()
-      .into(ThrottleCounter)
-      .values({ key, count: 0, delayMs: 0, blockedUntil: 0, expiresAt: 0 })
-      .orIgnore()
-      .execute();
+  /**
+   * One `INSERT … ON CONFLICT DO UPDATE … RETURNING` on the key: the decision and its answer in a
+   * single statement, so no other request's statement can come between them. Resolves to the
+   * row as written, or undefined when the update's WHERE held it back.
+   */
+  private async upsert(
+    valuesAndConflict: string,
+    parameters: Record<string, string | number>,
+  ): Promise<CounterRow | undefined> {
+    const driver = this.counters.manager.connection.driver;
+    const [sql, values] = driver.escapeQueryWithParameters(
+      // TypeORM's SQLite runner sends statements that start with "INSERT " to sqlite3's run(),
+      // which drops RETURNING rows; the leading comment routes this one through all().
+      `/* throttle */ INSERT INTO ${this.table} ("key", "count", "delayMs", "blockedUntil", "expiresAt")` +
+        ` ${valuesAndConflict} RETURNING "count", "blockedUntil", "expiresAt"`,
+      parameters,
+      {},
+    );
+    const rows: unknown = await this.counters.manager.query(sql, values);
+    if (!Array.isArray(rows) || rows.length === 0) {
+      return undefined;
+    }
+    const row = rows[0] as Record<keyof CounterRow, string | number>;
+    // node-postgres returns BIGINT as a string; epoch milliseconds fit a double exactly.
+    return {
+      count: Number(row.count),
+      blockedUntil: Number(row.blockedUntil),
+      expiresAt: Number(row.expiresAt),
+    };
   }
 
   /** Expired counters mean nothing any more; without this the table would keep every key ever tried. */
