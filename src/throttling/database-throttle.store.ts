@@ -99,8 +99,8 @@ export class DatabaseThrottleStore extends ThrottleStore implements OnModuleInit
   }
 
   /**
-   * Zeroes rather than deletes, so that a key's delay history survives until the sweeper finds
-   * it expired.
+   * Zeroes rather than deletes: the same user's next attempt updates the row instead of inserting
+   * it, and the sweeper drops it once it has expired.
    */
   async reset(keys: string[]): Promise<void> {
     if (keys.length > 0) {
