@@ -28,6 +28,9 @@ export function createFastifyAdapter(): FastifyAdapter {
     http: { connectionsCheckingInterval: Math.min(requestTimeoutMs, 5000) },
     // A socket silent for twice that long is dropped.
     connectionTimeout: 2 * requestTimeoutMs,
+    // No Nest middleware is applied (the access log is a Fastify hook), so @fastify/middie's
+    // per-request hook would only walk an empty list.
+    skipMiddie: true,
   });
 }
 
