@@ -1,9 +1,12 @@
 import './runtime-tuning';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
 import { configureApp, createFastifyAdapter } from './app.setup';
+import { lowerWorkerThreadPriority } from './common/worker-thread-priority';
 import { appConfig } from './config/app.config';
+import { OperationsConfig, operationsConfig } from './config/operations.config';
 import { InvalidConfigurationError, validateEnvironment } from './config/environment';
 
 function exitOnBadConfiguration(error: unknown): never {
@@ -29,6 +32,11 @@ async function bootstrap(): Promise<void> {
   configureApp(app);
   const { port, host } = app.get<ReturnType<typeof appConfig>>(appConfig.KEY);
   await app.listen(port, host);
+  const { workerThreadNice } = app.get<OperationsConfig>(operationsConfig.KEY);
+  const lowered = lowerWorkerThreadPriority(workerThreadNice);
+  if (lowered > 0) {
+    new Logger('Bootstrap').log(`${lowered} worker threads run at nice ${workerThreadNice}`);
+  }
 
   // Nest's own shutdown hooks re-raise the signal, which exits non-zero; orchestrators expect 0.
   // close() stops accepting, lets requests in flight finish, then closes the database.

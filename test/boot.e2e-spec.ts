@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createTestDatabase, TestDatabase } from './utils/test-database';
@@ -41,6 +41,18 @@ async function waitForHttp(url: string, deadlineMs: number): Promise<Response> {
   }
 }
 
+/** The nice value of each thread of a process, by thread id (proc(5): field 19 of stat). */
+function threadNiceValues(pid: number): Map<number, number> {
+  const values = new Map<number, number>();
+  for (const thread of readdirSync(`/proc/${pid}/task`)) {
+    const stat = readFileSync(`/proc/${pid}/task/${thread}/stat`, 'utf8');
+    // The thread's name (field 2) is in parentheses and may hold spaces; field 3 follows it.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    values.set(Number(thread), Number(fields[19 - 3]));
+  }
+  return values;
+}
+
 describe('the built app at start-up', () => {
   beforeAll(() => {
     if (!existsSync(MAIN)) {
@@ -58,6 +70,7 @@ describe('the built app at start-up', () => {
     ['REGISTRATION_ENABLED', { REGISTRATION_ENABLED: 'perhaps' }],
     ['ISSUER', { NODE_ENV: 'production', ISSUER: 'http://auth.example.com' }],
     ['BOOTSTRAP_ADMIN_PASSWORD', { BOOTSTRAP_ADMIN_USERNAME: 'root' }],
+    ['WORKER_THREAD_NICE', { WORKER_THREAD_NICE: '-5' }],
   ])('exits non-zero with one line naming %s', async (variable, env) => {
     const { exited } = runBuiltApp({ DATABASE_URL: 'sqlite::memory:', ...env });
     const { code, stderr } = await exited;
@@ -116,5 +129,33 @@ describe('the built app at start-up', () => {
       const { code } = await exited;
       expect(code).toBe(0);
     });
+
+    it.each([
+      ['10 by default', {}, 10],
+      ['4 with WORKER_THREAD_NICE=4', { WORKER_THREAD_NICE: '4' }, 4],
+      ['0, unchanged, with WORKER_THREAD_NICE=0', { WORKER_THREAD_NICE: '0' }, 0],
+    ])(
+      'runs every thread but the event loop at nice %s, so that hashing yields to requests',
+      async (_case, extraEnv: Record<string, string>, expectedNice) => {
+        const port = String(20000 + Math.floor(Math.random() * 20000));
+        const { child, exited } = runBuiltApp({
+          PORT: port,
+          DATABASE_URL: `sqlite:${join(folder, `nice-${expectedNice}.sqlite`)}`,
+          ...extraEnv,
+        });
+        try {
+          expect((await waitForHttp(`http://127.0.0.1:${port}/health`, 20000)).status).toBe(200);
+          const nice = threadNiceValues(child.pid as number);
+          expect(nice.get(child.pid as number)).toBe(0);
+          const workers = [...nice].filter(([thread]) => thread !== child.pid);
+          // At least libuv's pool of 4, which the start-up argon2 hash has created.
+          expect(workers.length).toBeGreaterThanOrEqual(4);
+          expect(workers.map(([, value]) => value)).toEqual(workers.map(() => expectedNice));
+        } finally {
+          child.kill('SIGTERM');
+        }
+        expect((await exited).code).toBe(0);
+      },
+    );
   });
 });

@@ -244,6 +244,16 @@ export class Environment {
   @IsInt()
   ARGON2_MAX_CONCURRENCY?: number;
 
+  /**
+   * Nice value for every thread but the event loop (argon2 and SQLite in libuv's pool, V8's
+   * helpers); 0 leaves them at the process's own priority. Linux only.
+   */
+  @Transform(toInteger)
+  @Min(0)
+  @Max(19)
+  @IsInt()
+  WORKER_THREAD_NICE = 10;
+
   /** Unset: `info`, or `warn` when NODE_ENV=test so that test runs stay readable. */
   @IsOptional()
   @IsIn(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })

@@ -14,6 +14,7 @@ export const operationsConfig = registerAs('operations', () => {
     // One libuv thread stays free for everything else that uses the pool (fs, dns, crypto).
     argon2MaxConcurrency:
       env.ARGON2_MAX_CONCURRENCY ?? Math.max(1, (env.UV_THREADPOOL_SIZE ?? 4) - 1),
+    workerThreadNice: env.WORKER_THREAD_NICE,
     redisUrl: env.REDIS_URL,
   };
 });

@@ -1,0 +1,41 @@
+import { readdirSync } from 'node:fs';
+import { setPriority } from 'node:os';
+
+/**
+ * Lowers the CPU priority of every thread of this process except the event loop's, and returns how
+ * many it lowered. On Linux the nice value belongs to each thread (setpriority(2), "BUGS"), and
+ * os.setPriority passes the id straight to it, so a thread id from /proc/self/task names exactly
+ * that thread. Elsewhere there is no /proc/self/task, and nothing changes.
+ *
+ * Why (issue 5): argon2 keeps libuv's pool threads busy for tens of milliseconds per login, on the
+ * same cores as the event loop. At equal priority a login flood took most of the CPU from the loop,
+ * and every protected request queued behind it. With the pool below the loop, the loop takes the
+ * CPU whenever it has a request to serve, and hashing gets the rest.
+ *
+ * Call it once the pool exists (the start-up argon2 hash creates it): threads created later inherit
+ * the priority of the thread that creates them.
+ */
+export function lowerWorkerThreadPriority(nice: number): number {
+  if (nice === 0) {
+    return 0;
+  }
+  let threadIds: number[];
+  try {
+    threadIds = readdirSync('/proc/self/task').map(Number);
+  } catch {
+    return 0;
+  }
+  let lowered = 0;
+  for (const threadId of threadIds) {
+    if (threadId === process.pid) {
+      continue;
+    }
+    try {
+      setPriority(threadId, nice);
+      lowered += 1;
+    } catch {
+      // The thread ended between the listing and the call.
+    }
+  }
+  return lowered;
+}
