@@ -35,7 +35,9 @@ async function bootstrap(): Promise<void> {
   const { workerThreadNice } = app.get<OperationsConfig>(operationsConfig.KEY);
   const lowered = lowerWorkerThreadPriority(workerThreadNice);
   if (lowered > 0) {
-    new Logger('Bootstrap').log(`${lowered} worker threads run at nice ${workerThreadNice}`);
+    new Logger('Bootstrap').log(
+      `${lowered} worker threads run ${workerThreadNice} nice levels below the event loop`,
+    );
   }
 
   // Nest's own shutdown hooks re-raise the signal, which exits non-zero; orchestrators expect 0.

@@ -12,8 +12,16 @@ interface Exit {
   stderr: string;
 }
 
-function runBuiltApp(env: Record<string, string>): { child: ChildProcess; exited: Promise<Exit> } {
-  const child = spawn(process.execPath, [MAIN], {
+function runBuiltApp(
+  env: Record<string, string>,
+  startedUnderNice = 0,
+): { child: ChildProcess; exited: Promise<Exit> } {
+  // nice(1) execs node in its own process, so child.pid stays the app's.
+  const [command, args] =
+    startedUnderNice === 0
+      ? [process.execPath, [MAIN]]
+      : ['nice', ['-n', String(startedUnderNice), process.execPath, MAIN]];
+  const child = spawn(command, args, {
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -131,26 +139,30 @@ describe('the built app at start-up', () => {
     });
 
     it.each([
-      ['10 by default', {}, 10],
-      ['4 with WORKER_THREAD_NICE=4', { WORKER_THREAD_NICE: '4' }, 4],
-      ['0, unchanged, with WORKER_THREAD_NICE=0', { WORKER_THREAD_NICE: '0' }, 0],
+      ['10 by default', {}, 0, 10],
+      ['4 with WORKER_THREAD_NICE=4', { WORKER_THREAD_NICE: '4' }, 0, 4],
+      ['0, unchanged, with WORKER_THREAD_NICE=0', { WORKER_THREAD_NICE: '0' }, 0, 0],
+      ['15 when the whole app was started at nice 5', {}, 5, 15],
     ])(
       'runs every thread but the event loop at nice %s, so that hashing yields to requests',
-      async (_case, extraEnv: Record<string, string>, expectedNice) => {
+      async (_case, extraEnv: Record<string, string>, loopNice, workerNice) => {
         const port = String(20000 + Math.floor(Math.random() * 20000));
-        const { child, exited } = runBuiltApp({
-          PORT: port,
-          DATABASE_URL: `sqlite:${join(folder, `nice-${expectedNice}.sqlite`)}`,
-          ...extraEnv,
-        });
+        const { child, exited } = runBuiltApp(
+          {
+            PORT: port,
+            DATABASE_URL: `sqlite:${join(folder, `nice-${loopNice}-${workerNice}.sqlite`)}`,
+            ...extraEnv,
+          },
+          loopNice,
+        );
         try {
           expect((await waitForHttp(`http://127.0.0.1:${port}/health`, 20000)).status).toBe(200);
           const nice = threadNiceValues(child.pid as number);
-          expect(nice.get(child.pid as number)).toBe(0);
+          expect(nice.get(child.pid as number)).toBe(loopNice);
           const workers = [...nice].filter(([thread]) => thread !== child.pid);
           // At least libuv's pool of 4, which the start-up argon2 hash has created.
           expect(workers.length).toBeGreaterThanOrEqual(4);
-          expect(workers.map(([, value]) => value)).toEqual(workers.map(() => expectedNice));
+          expect(workers.map(([, value]) => value)).toEqual(workers.map(() => workerNice));
         } finally {
           child.kill('SIGTERM');
         }

@@ -1,9 +1,10 @@
 import { readdirSync } from 'node:fs';
-import { setPriority } from 'node:os';
+import { getPriority, setPriority } from 'node:os';
 
 /**
- * Lowers the CPU priority of every thread of this process except the event loop's, and returns how
- * many it lowered. On Linux the nice value belongs to each thread (setpriority(2), "BUGS"), and
+ * Lowers the CPU priority of every thread of this process except the event loop's by `levels` nice
+ * levels (relative to the event loop's own, so a process already started under `nice` keeps the
+ * gap), and returns how many threads it lowered. On Linux the nice value belongs to each thread (setpriority(2), "BUGS"), and
  * os.setPriority passes the id straight to it, so a thread id from /proc/self/task names exactly
  * that thread. Elsewhere there is no /proc/self/task, and nothing changes.
  *
@@ -15,8 +16,8 @@ import { setPriority } from 'node:os';
  * Call it once the pool exists (the start-up argon2 hash creates it): threads created later inherit
  * the priority of the thread that creates them.
  */
-export function lowerWorkerThreadPriority(nice: number): number {
-  if (nice === 0) {
+export function lowerWorkerThreadPriority(levels: number): number {
+  if (levels === 0) {
     return 0;
   }
   let threadIds: number[];
@@ -25,6 +26,7 @@ export function lowerWorkerThreadPriority(nice: number): number {
   } catch {
     return 0;
   }
+  const nice = Math.min(19, getPriority(process.pid) + levels);
   let lowered = 0;
   for (const threadId of threadIds) {
     if (threadId === process.pid) {
@@ -34,7 +36,7 @@ export function lowerWorkerThreadPriority(nice: number): number {
       setPriority(threadId, nice);
       lowered += 1;
     } catch {
-      // The thread ended between the listing and the call.
+      // The thread ended between the listing and the call (lowering a priority needs no privilege).
     }
   }
   return lowered;

@@ -245,8 +245,8 @@ export class Environment {
   ARGON2_MAX_CONCURRENCY?: number;
 
   /**
-   * Nice value for every thread but the event loop (argon2 and SQLite in libuv's pool, V8's
-   * helpers); 0 leaves them at the process's own priority. Linux only.
+   * How many nice levels below the event loop every other thread runs (argon2 and SQLite in
+   * libuv's pool, V8's helpers); 0 leaves them at the process's own priority. Linux only.
    */
   @Transform(toInteger)
   @Min(0)
