@@ -25,8 +25,9 @@ export function setupSwagger(app: INestApplication): void {
       OAUTH2_SCHEME,
     )
     .build();
-  const document = SwaggerModule.createDocument(app, config);
-  SwaggerModule.setup('docs', app, document, {
+  // Built on the first request for it, not at start-up: it is the largest piece of start-up work
+  // after module loading, and most instances never serve it.
+  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, config), {
     jsonDocumentUrl: 'docs-json',
     swaggerOptions: { persistAuthorization: false },
   });
