@@ -132,15 +132,19 @@ async function load(options) {
   };
 }
 
-function floodProcess(base, seconds) {
-  const options = {
+/** The password grant at 16 connections, as the grant scenario and the flood both drive it. */
+function passwordGrant(base) {
+  return {
     url: `${base}/auth/token`,
     method: 'POST',
     headers: FORM,
     body: LOGIN_BODY,
     connections: 16,
-    duration: seconds,
   };
+}
+
+function floodProcess(base, seconds) {
+  const options = { ...passwordGrant(base), duration: seconds };
   const child = start([path.join(__dirname, 'flood.js'), JSON.stringify(options)], {});
   return child;
 }
@@ -155,13 +159,7 @@ async function measure(base, pid) {
   }
   await load({ ...me, connections: 50, duration: WARMUP_SECONDS });
   const protectedRoute = await load({ ...me, connections: 50 });
-  const grant = {
-    url: `${base}/auth/token`,
-    method: 'POST',
-    headers: FORM,
-    body: LOGIN_BODY,
-    connections: 16,
-  };
+  const grant = passwordGrant(base);
   // At tens of logins a second the login path needs a few hundred calls before V8 optimises
   // it: measured on a fresh process, the first 10 s cost a third more main-thread CPU per login.
   await load({ ...grant, duration: LOGIN_WARMUP_SECONDS });
