@@ -1,6 +1,6 @@
 import type { ConfigType } from '@nestjs/config';
 import { JWTHeaderParameters, JWTPayload, jwtVerify, SignJWT } from 'jose';
-import { createSecretKey, generateKeyPairSync, KeyObject, randomBytes } from 'node:crypto';
+import { createSecretKey, generateKeyPairSync, KeyObject, randomBytes, sign } from 'node:crypto';
 import { appConfig } from '../config/app.config';
 import { authConfig } from '../config/auth.config';
 import { JwtAlgorithm } from '../config/environment';
@@ -334,6 +334,21 @@ describe('AccessTokensService', () => {
       await expectRejected(signed(claims({ aud: 'https://other-api.example.com' })));
     });
 
+    it('accepts an aud list that names this audience and refuses one that does not', async () => {
+      const both = claims({ aud: ['https://other-api.example.com', AUDIENCE] });
+
+      await expect(service().verify(await signed(both))).resolves.toEqual(both);
+      await expectRejected(signed(claims({ aud: ['https://other-api.example.com'] })));
+    });
+
+    it('refuses a token with a critical header parameter it does not understand', async () => {
+      // Signed by hand: jose refuses to sign with an extension it does not know either.
+      const input = `${encode({ ...VALID_HEADER, crit: ['exp-policy'], 'exp-policy': 1 })}.${encode(claims())}`;
+      const signature = sign('sha256', Buffer.from(input), privateKey).toString('base64url');
+
+      await expectRejected(`${input}.${signature}`);
+    });
+
     it.each(['exp', 'iat', 'sub', 'jti', 'iss', 'aud'])(
       'refuses a token without %s',
       async (claim) => {
@@ -348,6 +363,8 @@ describe('AccessTokensService', () => {
       ['sub', 42],
       ['jti', ['a']],
       ['exp', String(NOW_SECONDS + 900)],
+      ['iat', String(NOW_SECONDS)],
+      ['nbf', 'soon'],
     ])('refuses a token whose %s has the wrong type', async (claim, value) => {
       await expectRejected(signed(claims({ [claim]: value })));
     });

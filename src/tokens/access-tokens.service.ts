@@ -1,12 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { errors, JWTHeaderParameters, JWTPayload, jwtVerify, SignJWT } from 'jose';
+import { createDecoder, createVerifier, TokenError } from 'fast-jwt';
+import { JWTHeaderParameters, JWTPayload, SignJWT } from 'jose';
 import { KeyObject, randomUUID } from 'node:crypto';
 import { appConfig } from '../config/app.config';
 import { authConfig } from '../config/auth.config';
 import { User } from '../users/entities/user.entity';
 import { CLOCK_SKEW_SECONDS } from './clock-skew';
 import { ActiveSigningKey, SigningKeysService } from './signing-keys.service';
+
+/** Splits and parses a token without trusting it, to read the header that picks the key. */
+const decodeToken = createDecoder({ complete: true });
+
+type TokenVerifier = (rawToken: string) => Partial<Record<keyof AccessTokenClaims, unknown>>;
 
 /** RFC 9068 `typ` of a JWT access token. */
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
@@ -47,6 +53,9 @@ export interface IssuedAccessToken {
 
 @Injectable()
 export class AccessTokensService {
+  /** fast-jwt checks a key and builds its KeyObject once, when the key's verifier is made. */
+  private readonly verifiers = new WeakMap<KeyObject, TokenVerifier>();
+
   constructor(
     private readonly keys: SigningKeysService,
     @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
@@ -107,32 +116,50 @@ export class AccessTokensService {
    * Account and revocation checks are the caller's.
    */
   async verify(rawToken: string): Promise<AccessTokenClaims> {
-    let payload: JWTPayload;
+    let payload: Partial<Record<keyof AccessTokenClaims, unknown>>;
     try {
-      // A key resolver, so that jose parses the header once and hands it over before any
-      // signature check.
-      ({ payload } = await jwtVerify(rawToken, (header) => this.verificationKeyFor(header), {
-        algorithms: [this.keys.algorithm],
-        issuer: this.app.issuer,
-        audience: this.app.audience,
-        clockTolerance: CLOCK_SKEW_SECONDS,
-        requiredClaims: ['exp', 'iat', 'sub', 'jti'],
-        currentDate: new Date(Date.now()),
-      }));
+      const { header } = decodeToken(rawToken) as { header: JWTHeaderParameters };
+      payload = this.verifierFor(await this.verificationKeyFor(header))(rawToken);
     } catch (error) {
-      if (error instanceof errors.JOSEError) {
+      if (error instanceof TokenError) {
         throw new RejectedTokenError(error.message);
       }
       throw error;
     }
-    // jose checks iat only against a maximum age; the contract refuses one from the future too.
-    if (Number(payload.iat) > Math.floor(Date.now() / 1000) + CLOCK_SKEW_SECONDS) {
+    // fast-jwt checks iat only against a maximum age; the contract refuses one from the future too.
+    if (typeof payload.iat !== 'number') {
+      throw new RejectedTokenError('The token has no numeric iat');
+    }
+    if (payload.iat > Math.floor(Date.now() / 1000) + CLOCK_SKEW_SECONDS) {
       throw new RejectedTokenError('The token was issued in the future');
     }
     if (typeof payload.sub !== 'string' || typeof payload.jti !== 'string') {
       throw new RejectedTokenError('The token has no string sub or jti');
     }
     return payload as unknown as AccessTokenClaims;
+  }
+
+  /**
+   * fast-jwt rather than jose to verify: it checks signatures synchronously, where jose sends RSA,
+   * EC and EdDSA checks to libuv's thread pool (argon2 and sqlite3's pool) and costs two to four
+   * times as much CPU per token (issue 5, docs/PERFORMANCE.md).
+   */
+  private verifierFor(key: KeyObject): TokenVerifier {
+    let verifier = this.verifiers.get(key);
+    if (!verifier) {
+      verifier = createVerifier({
+        key: key.type === 'secret' ? key.export() : key.export({ type: 'spki', format: 'pem' }),
+        algorithms: [this.keys.algorithm],
+        checkTyp: ACCESS_TOKEN_TYPE,
+        allowedIss: this.app.issuer,
+        allowedAud: this.app.audience,
+        clockTolerance: CLOCK_SKEW_SECONDS * 1000,
+        // fast-jwt checks iss and aud only when present: required, a token without them fails.
+        requiredClaims: ['iss', 'aud', 'exp', 'iat', 'sub', 'jti'],
+      }) as TokenVerifier;
+      this.verifiers.set(key, verifier);
+    }
+    return verifier;
   }
 
   /** jose rather than jsonwebtoken: it signs EdDSA too, so every algorithm takes one path. */
