@@ -1,10 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { BoundedMemo } from '../common/bounded-memo';
 import { FreshRead } from '../common/fresh-read';
 import { Client } from '../clients/entities/client.entity';
 import { ClientsService } from '../clients/clients.service';
+import { RevocationEpochReader } from '../database/revocation-epoch.reader';
 import { Session } from '../sessions/entities/session.entity';
 import { SessionsService } from '../sessions/sessions.service';
 import { AccessTokenDenylist } from '../tokens/access-token-denylist.service';
@@ -105,7 +106,8 @@ class Generation implements PrincipalState {
  * by it, on every instance, exactly as if each request queried every table itself.
  */
 @Injectable()
-export class PrincipalStateService {
+export class PrincipalStateService implements OnModuleDestroy {
+  private readonly epochReader: RevocationEpochReader;
   private readonly epoch: FreshRead<bigint>;
   private readonly loaders: Loaders;
   private generation: Generation;
@@ -119,13 +121,12 @@ export class PrincipalStateService {
   ) {
     this.loaders = { users, sessions, clients, denylist };
     this.generation = new Generation(-1n, this.loaders);
-    this.epoch = new FreshRead(async () => {
-      const [row] = await dataSource.query<{ value: string | number }[]>(
-        'SELECT "value" FROM "revocation_epoch" WHERE "id" = 1',
-      );
-      // PostgreSQL returns a bigint as a string, SQLite as a number.
-      return BigInt(row.value);
-    });
+    this.epochReader = new RevocationEpochReader(dataSource);
+    this.epoch = new FreshRead(() => this.epochReader.read());
+  }
+
+  onModuleDestroy(): Promise<void> {
+    return this.epochReader.close();
   }
 
   async current(): Promise<PrincipalState> {
