@@ -285,6 +285,26 @@ describe('AccessTokensService', () => {
       await expectRejected(tokenWithHeader({ ...VALID_HEADER, ...header }));
     });
 
+    it('looks the kid up for every token, also when a token with that header verified before', async () => {
+      const tokens = service();
+
+      await tokens.verify(await signed());
+      await tokens.verify(await signed(claims({ jti: 'jti-2' })));
+
+      expect(lookedUp).toEqual([KID, KID]);
+    });
+
+    it('still refuses an altered token after one with the same header verified', async () => {
+      const tokens = service();
+      const [header, payload, signature] = (await signed()).split('.');
+      await tokens.verify(`${header}.${payload}.${signature}`);
+
+      await expect(
+        tokens.verify(`${header}.${encode(claims({ sub: 'admin' }))}.${signature}`),
+      ).rejects.toThrow(RejectedTokenError);
+      await expect(tokens.verify(`${header}.${payload}`)).rejects.toThrow(RejectedTokenError);
+    });
+
     it('refuses a token whose signature was altered', async () => {
       const [header, payload, signature] = (await signed()).split('.');
       const flipped = `${signature[0] === 'A' ? 'B' : 'A'}${signature.slice(1)}`;

@@ -12,6 +12,8 @@ import { ActiveSigningKey, SigningKeysService } from './signing-keys.service';
 /** Splits and parses a token without trusting it, to read the header that picks the key. */
 const decodeToken = createDecoder({ complete: true });
 
+const MAX_VERIFIED_HEADERS = 32;
+
 type TokenVerifier = (rawToken: string) => Partial<Record<keyof AccessTokenClaims, unknown>>;
 
 /** RFC 9068 `typ` of a JWT access token. */
@@ -55,6 +57,12 @@ export interface IssuedAccessToken {
 export class AccessTokensService {
   /** fast-jwt checks a key and builds its KeyObject once, when the key's verifier is made. */
   private readonly verifiers = new WeakMap<KeyObject, TokenVerifier>();
+  /**
+   * Every token one key signs has the same header ({alg, kid, typ}), so each is parsed once: kept
+   * only once a token carrying it verified, which no one without our keys can make happen. Its
+   * key is still looked up for every token.
+   */
+  private readonly verifiedHeaders = new Map<string, Readonly<JWTHeaderParameters>>();
 
   constructor(
     private readonly keys: SigningKeysService,
@@ -118,8 +126,10 @@ export class AccessTokensService {
   async verify(rawToken: string): Promise<AccessTokenClaims> {
     let payload: Partial<Record<keyof AccessTokenClaims, unknown>>;
     try {
-      const { header } = decodeToken(rawToken) as { header: JWTHeaderParameters };
+      const headerSegment = rawToken.slice(0, rawToken.indexOf('.'));
+      const header = this.verifiedHeaders.get(headerSegment) ?? this.decodeHeader(rawToken);
       payload = this.verifierFor(await this.verificationKeyFor(header))(rawToken);
+      this.rememberVerifiedHeader(headerSegment, header);
     } catch (error) {
       if (error instanceof TokenError) {
         throw new RejectedTokenError(error.message);
@@ -137,6 +147,21 @@ export class AccessTokensService {
       throw new RejectedTokenError('The token has no string sub or jti');
     }
     return payload as unknown as AccessTokenClaims;
+  }
+
+  private decodeHeader(rawToken: string): Readonly<JWTHeaderParameters> {
+    const { header } = decodeToken(rawToken) as { header: JWTHeaderParameters };
+    return Object.freeze(header);
+  }
+
+  private rememberVerifiedHeader(segment: string, header: Readonly<JWTHeaderParameters>): void {
+    if (!this.verifiedHeaders.has(segment)) {
+      // A handful of keys are live at once; a full map means keys rotated many times since.
+      if (this.verifiedHeaders.size >= MAX_VERIFIED_HEADERS) {
+        this.verifiedHeaders.clear();
+      }
+      this.verifiedHeaders.set(segment, header);
+    }
   }
 
   /**
