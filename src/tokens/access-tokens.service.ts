@@ -127,9 +127,12 @@ export class AccessTokensService {
     let payload: Partial<Record<keyof AccessTokenClaims, unknown>>;
     try {
       const headerSegment = rawToken.slice(0, rawToken.indexOf('.'));
-      const header = this.verifiedHeaders.get(headerSegment) ?? this.decodeHeader(rawToken);
+      const known = this.verifiedHeaders.get(headerSegment);
+      const header = known ?? this.decodeHeader(rawToken);
       payload = this.verifierFor(await this.verificationKeyFor(header))(rawToken);
-      this.rememberVerifiedHeader(headerSegment, header);
+      if (!known) {
+        this.rememberVerifiedHeader(headerSegment, header);
+      }
     } catch (error) {
       if (error instanceof TokenError) {
         throw new RejectedTokenError(error.message);
@@ -155,13 +158,11 @@ export class AccessTokensService {
   }
 
   private rememberVerifiedHeader(segment: string, header: Readonly<JWTHeaderParameters>): void {
-    if (!this.verifiedHeaders.has(segment)) {
-      // A handful of keys are live at once; a full map means keys rotated many times since.
-      if (this.verifiedHeaders.size >= MAX_VERIFIED_HEADERS) {
-        this.verifiedHeaders.clear();
-      }
-      this.verifiedHeaders.set(segment, header);
+    // A handful of keys are live at once; a full map means keys rotated many times since.
+    if (this.verifiedHeaders.size >= MAX_VERIFIED_HEADERS) {
+      this.verifiedHeaders.clear();
     }
+    this.verifiedHeaders.set(segment, header);
   }
 
   /**
