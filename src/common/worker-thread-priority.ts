@@ -4,9 +4,10 @@ import { getPriority, setPriority } from 'node:os';
 /**
  * Lowers the CPU priority of every thread of this process except the event loop's by `levels` nice
  * levels (relative to the event loop's own, so a process already started under `nice` keeps the
- * gap), and returns how many threads it lowered. On Linux the nice value belongs to each thread (setpriority(2), "BUGS"), and
- * os.setPriority passes the id straight to it, so a thread id from /proc/self/task names exactly
- * that thread. Elsewhere there is no /proc/self/task, and nothing changes.
+ * gap), and returns how many threads it lowered. On Linux the nice value belongs to each thread
+ * (setpriority(2), "BUGS"), and os.setPriority passes the id straight to it, so a thread id from
+ * /proc/self/task names exactly that thread. Elsewhere there is no /proc/self/task, and nothing
+ * changes.
  *
  * Why (issue 5): argon2 keeps libuv's pool threads busy for tens of milliseconds per login, on the
  * same cores as the event loop. At equal priority a login flood took most of the CPU from the loop,
