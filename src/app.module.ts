@@ -6,6 +6,7 @@ import { AuthModule } from './auth/auth.module';
 import { createValidationPipe } from './common/validation.pipe';
 import { ProblemDetailsFilter } from './common/problem-details.filter';
 import { configNamespaces, databaseConfig } from './config';
+import { DatabaseModule } from './database/database.module';
 import { dataSourceOptions, ensureDatabaseFolder } from './database/data-source-options';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
@@ -25,6 +26,7 @@ import { UsersModule } from './users/users.module';
         return { ...dataSourceOptions(database), migrationsRun: true };
       },
     }),
+    DatabaseModule,
     LoggingModule,
     EventsModule,
     HealthModule,

@@ -1,5 +1,5 @@
-import { DataSource } from 'typeorm';
 import { ClientsService } from '../clients/clients.service';
+import { PreparedStatements } from '../database/prepared-statements';
 import { SessionsService } from '../sessions/sessions.service';
 import { AccessTokenDenylist } from '../tokens/access-token-denylist.service';
 import { User } from '../users/entities/user.entity';
@@ -10,9 +10,8 @@ const USER_ID = '0b9f6f0e-4a34-4d4b-9a0e-6f8f3b1f2c11';
 
 function setup() {
   let epoch: string | number = 0;
-  const dataSource = {
-    query: jest.fn(() => Promise.resolve([{ value: epoch }])),
-  };
+  const readEpoch = jest.fn(() => Promise.resolve([{ value: epoch }]));
+  const statements = { prepare: () => ({ rows: readEpoch }) };
   const users = {
     findById: jest.fn((id: string) =>
       Promise.resolve(
@@ -25,7 +24,7 @@ function setup() {
   const denylist = { isRevoked: jest.fn(() => Promise.resolve(false)) };
   // The constructor wants the classes (they have private members); the fakes have every member used.
   const service = new PrincipalStateService(
-    dataSource as unknown as DataSource,
+    statements as unknown as PreparedStatements,
     users as unknown as UsersService,
     sessions as unknown as SessionsService,
     clients as unknown as ClientsService,
@@ -34,12 +33,12 @@ function setup() {
   const setEpoch = (value: string | number) => {
     epoch = value;
   };
-  return { service, dataSource, users, denylist, setEpoch };
+  return { service, readEpoch, users, denylist, setEpoch };
 }
 
 describe('PrincipalStateService', () => {
   it('reads the epoch for every request and the rows once while it stands still', async () => {
-    const { service, dataSource, users, denylist } = setup();
+    const { service, readEpoch, users, denylist } = setup();
 
     for (let i = 0; i < 3; i += 1) {
       const state = await service.current();
@@ -47,7 +46,7 @@ describe('PrincipalStateService', () => {
       await state.isRevoked('jti-1');
     }
 
-    expect(dataSource.query).toHaveBeenCalledTimes(3);
+    expect(readEpoch).toHaveBeenCalledTimes(3);
     expect(users.findById).toHaveBeenCalledTimes(1);
     expect(denylist.isRevoked).toHaveBeenCalledTimes(1);
   });
@@ -76,9 +75,9 @@ describe('PrincipalStateService', () => {
   });
 
   it('fails the request when the epoch cannot be read, rather than trusting what it holds', async () => {
-    const { service, dataSource } = setup();
+    const { service, readEpoch } = setup();
     await service.current();
-    dataSource.query.mockRejectedValueOnce(new Error('connection refused'));
+    readEpoch.mockRejectedValueOnce(new Error('connection refused'));
 
     await expect(service.current()).rejects.toThrow('connection refused');
   });

@@ -1,11 +1,9 @@
-import { Injectable, OnModuleDestroy } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { Injectable } from '@nestjs/common';
 import { BoundedMemo } from '../common/bounded-memo';
 import { FreshRead } from '../common/fresh-read';
 import { Client } from '../clients/entities/client.entity';
 import { ClientsService } from '../clients/clients.service';
-import { RevocationEpochReader } from '../database/revocation-epoch.reader';
+import { PreparedStatements } from '../database/prepared-statements';
 import { Session } from '../sessions/entities/session.entity';
 import { SessionsService } from '../sessions/sessions.service';
 import { AccessTokenDenylist } from '../tokens/access-token-denylist.service';
@@ -106,14 +104,13 @@ class Generation implements PrincipalState {
  * by it, on every instance, exactly as if each request queried every table itself.
  */
 @Injectable()
-export class PrincipalStateService implements OnModuleDestroy {
-  private readonly epochReader: RevocationEpochReader;
+export class PrincipalStateService {
   private readonly epoch: FreshRead<bigint>;
   private readonly loaders: Loaders;
   private generation: Generation;
 
   constructor(
-    @InjectDataSource() dataSource: DataSource,
+    statements: PreparedStatements,
     users: UsersService,
     sessions: SessionsService,
     clients: ClientsService,
@@ -121,12 +118,15 @@ export class PrincipalStateService implements OnModuleDestroy {
   ) {
     this.loaders = { users, sessions, clients, denylist };
     this.generation = new Generation(-1n, this.loaders);
-    this.epochReader = new RevocationEpochReader(dataSource);
-    this.epoch = new FreshRead(() => this.epochReader.read());
-  }
-
-  onModuleDestroy(): Promise<void> {
-    return this.epochReader.close();
+    // Every authenticated request waits for this read, so it is a statement prepared once.
+    const readEpoch = statements.prepare(
+      () => 'SELECT "value" FROM "revocation_epoch" WHERE "id" = 1',
+    );
+    this.epoch = new FreshRead(async () => {
+      // PostgreSQL returns a bigint as a string, SQLite as a number.
+      const [row] = await readEpoch.rows<{ value: string | number }>();
+      return BigInt(row.value);
+    });
   }
 
   async current(): Promise<PrincipalState> {

@@ -1,6 +1,9 @@
 import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { In, Repository } from 'typeorm';
+import {
+  Placeholder,
+  PreparedStatement,
+  PreparedStatements,
+} from '../database/prepared-statements';
 import { ThrottleCounter } from './entities/throttle-counter.entity';
 import { ThrottleClock } from './throttle-clock';
 import { DelayPolicy } from './throttle-policy';
@@ -8,46 +11,99 @@ import { Claim, ThrottleStore, WindowState } from './throttle-store';
 
 const SWEEP_INTERVAL_MS = 10 * 60_000;
 
-// PostgreSQL cannot infer the type of a bare parameter in arithmetic; SQLite accepts the cast too.
-const param = (name: string): string => `CAST(:${name} AS BIGINT)`;
+type CounterRow = Pick<ThrottleCounter, 'count' | 'blockedUntil' | 'expiresAt'>;
 
 /** A column of the stored row; qualified, as PostgreSQL requires inside ON CONFLICT DO UPDATE. */
 type Column = (name: keyof ThrottleCounter) => string;
 
-const newCount = (column: Column): string =>
-  `(CASE WHEN ${column('expiresAt')} <= ${param('now')} THEN 1 ELSE ${column('count')} + 1 END)`;
-// The SQL twin of delayAfterFailures(): doubling the stored delay avoids a power function, which
-// SQLite lacks. `"delayMs" < first` restarts the doubling if the settings changed meanwhile.
-const newDelay = (column: Column): string =>
-  `(CASE WHEN ${newCount(column)} < ${param('threshold')} THEN 0` +
-  ` WHEN ${newCount(column)} = ${param('threshold')} OR ${column('delayMs')} < ${param('first')} THEN ${param('first')}` +
-  ` WHEN ${column('delayMs')} * 2 > ${param('max')} THEN ${param('max')}` +
-  ` ELSE ${column('delayMs')} * 2 END)`;
+/**
+ * One `INSERT … ON CONFLICT DO UPDATE … RETURNING` on the key (parameter 1): the decision and
+ * its answer in a single statement, so no other request's statement can come between them.
+ */
+const upsertSql = (table: string, valuesAndConflict: string): string =>
+  `INSERT INTO ${table} ("key", "count", "delayMs", "blockedUntil", "expiresAt")` +
+  ` ${valuesAndConflict} RETURNING "count", "blockedUntil", "expiresAt"`;
 
-type CounterRow = Pick<ThrottleCounter, 'count' | 'blockedUntil' | 'expiresAt'>;
+// PostgreSQL cannot infer the type of a bare parameter in arithmetic; SQLite accepts the cast too.
+const bigint = (p: Placeholder, position: number): string => `CAST(${p(position)} AS BIGINT)`;
+
+/** claim(): key, now, threshold, first delay, max delay, memory, and the first row's three values. */
+function claimSql(table: string, column: Column, p: Placeholder): string {
+  const [now, threshold, first, max, memory] = [2, 3, 4, 5, 6].map((n) => bigint(p, n));
+  const [firstDelay, firstBlockedUntil, firstExpiresAt] = [7, 8, 9].map((n) => bigint(p, n));
+  const newCount = `(CASE WHEN ${column('expiresAt')} <= ${now} THEN 1 ELSE ${column('count')} + 1 END)`;
+  // The SQL twin of delayAfterFailures(): doubling the stored delay avoids a power function,
+  // which SQLite lacks. `"delayMs" < first` restarts the doubling if the settings changed.
+  const delay =
+    `(CASE WHEN ${newCount} < ${threshold} THEN 0` +
+    ` WHEN ${newCount} = ${threshold} OR ${column('delayMs')} < ${first} THEN ${first}` +
+    ` WHEN ${column('delayMs')} * 2 > ${max} THEN ${max}` +
+    ` ELSE ${column('delayMs')} * 2 END)`;
+  return upsertSql(
+    table,
+    `VALUES (${p(1)}, 1, ${firstDelay}, ${firstBlockedUntil}, ${firstExpiresAt})` +
+      ` ON CONFLICT ("key") DO UPDATE SET "count" = ${newCount}, "delayMs" = ${delay},` +
+      // No delay, no block: `now` itself would refuse a concurrent attempt whose clock read
+      // came a millisecond earlier (or another instance's slightly slower clock).
+      ` "blockedUntil" = CASE WHEN ${delay} > 0 THEN ${now} + ${delay} ELSE 0 END,` +
+      ` "expiresAt" = ${now} + ${delay} + ${memory}` +
+      ` WHERE ${column('blockedUntil')} <= ${now}`,
+  );
+}
+
+/** hit(): key, now, window, limit, block. */
+function hitSql(table: string, column: Column, p: Placeholder): string {
+  const [now, window, limit, block] = [2, 3, 4, 5].map((n) => bigint(p, n));
+  const open = `${column('blockedUntil')} <= ${now}`;
+  const expired = `${column('expiresAt')} <= ${now}`;
+  // Every SET expression reads the row as it was: a blocked key is left alone; an expired
+  // window restarts at 1; the request over the limit is counted and starts the block.
+  return upsertSql(
+    table,
+    `VALUES (${p(1)}, 1, 0, 0, ${now} + ${window})` +
+      ` ON CONFLICT ("key") DO UPDATE SET` +
+      ` "count" = CASE WHEN NOT (${open}) THEN ${column('count')}` +
+      ` WHEN ${expired} THEN 1 ELSE ${column('count')} + 1 END,` +
+      ` "expiresAt" = CASE WHEN ${open} AND ${expired} THEN ${now} + ${window}` +
+      ` ELSE ${column('expiresAt')} END,` +
+      ` "blockedUntil" = CASE WHEN ${open} AND NOT (${expired})` +
+      ` AND ${column('count')} >= ${limit} THEN ${now} + ${block}` +
+      ` ELSE ${column('blockedUntil')} END`,
+  );
+}
 
 /**
- * Counters in the `throttle_counters` table. No transactions: TypeORM's SQLite driver shares one
- * connection between all requests, so each decision is a single upsert that returns the row it
- * wrote, on SQLite and PostgreSQL alike.
+ * Counters in the `throttle_counters` table, through statements prepared once: every login and
+ * every token request runs several of them (issue 5). No transactions: TypeORM's SQLite driver
+ * shares one connection between all requests, so each decision is a single upsert that returns
+ * the row it wrote, on SQLite and PostgreSQL alike.
  */
 @Injectable()
 export class DatabaseThrottleStore extends ThrottleStore implements OnModuleInit, OnModuleDestroy {
   private sweeper?: NodeJS.Timeout;
-  /** The table as raw SQL names it, schema included on PostgreSQL. */
-  private readonly table: string;
-  private readonly column: Column = (name) => `${this.table}."${name}"`;
+  private readonly claimStatement: PreparedStatement;
+  private readonly hitStatement: PreparedStatement;
+  private readonly blockedForStatement: PreparedStatement;
+  private readonly sweepStatement: PreparedStatement;
+  /** reset() by the number of keys it is given: always two for a login. */
+  private readonly resetStatements = new Map<number, PreparedStatement>();
 
   constructor(
-    @InjectRepository(ThrottleCounter) private readonly counters: Repository<ThrottleCounter>,
+    private readonly statements: PreparedStatements,
     private readonly clock: ThrottleClock,
   ) {
     super();
-    const { driver } = counters.manager.connection;
-    this.table = counters.metadata.tablePath
-      .split('.')
-      .map((part) => driver.escape(part))
-      .join('.');
+    const table = statements.table(ThrottleCounter);
+    const column: Column = (name) => `${table}."${name}"`;
+    this.claimStatement = statements.prepare((p) => claimSql(table, column, p));
+    this.hitStatement = statements.prepare((p) => hitSql(table, column, p));
+    this.blockedForStatement = statements.prepare(
+      (p) => `SELECT "blockedUntil" FROM ${table} WHERE "key" = ${p(1)}`,
+    );
+    this.sweepStatement = statements.prepare(
+      (p) =>
+        `DELETE FROM ${table} WHERE "expiresAt" <= ${bigint(p, 1)} AND "blockedUntil" <= ${bigint(p, 1)}`,
+    );
   }
 
   onModuleInit(): void {
@@ -60,31 +116,20 @@ export class DatabaseThrottleStore extends ThrottleStore implements OnModuleInit
   }
 
   async claim(key: string, policy: DelayPolicy, now: number): Promise<Claim> {
-    // A first failure inserts the row that the UPDATE below would make of a zeroed one.
+    // A first failure inserts the row that the UPDATE would make of a zeroed one.
     const first = Math.min(policy.firstDelayMs, policy.maxDelayMs);
     const firstDelay = 1 < policy.failuresBeforeDelay ? 0 : first;
-    const delay = newDelay(this.column);
-    const counted = await this.upsert(
-      `VALUES (:key, 1, ${param('firstDelay')}, ${param('firstBlockedUntil')}, ${param('firstExpiresAt')})` +
-        ` ON CONFLICT ("key") DO UPDATE SET` +
-        ` "count" = ${newCount(this.column)}, "delayMs" = ${delay},` +
-        // No delay, no block: `now` itself would refuse a concurrent attempt whose clock read
-        // came a millisecond earlier (or another instance's slightly slower clock).
-        ` "blockedUntil" = CASE WHEN ${delay} > 0 THEN ${param('now')} + ${delay} ELSE 0 END,` +
-        ` "expiresAt" = ${param('now')} + ${delay} + ${param('memory')}` +
-        ` WHERE ${this.column('blockedUntil')} <= ${param('now')}`,
-      {
-        key,
-        now,
-        threshold: policy.failuresBeforeDelay,
-        first,
-        max: policy.maxDelayMs,
-        memory: policy.memoryMs,
-        firstDelay,
-        firstBlockedUntil: firstDelay > 0 ? now + firstDelay : 0,
-        firstExpiresAt: now + firstDelay + policy.memoryMs,
-      },
-    );
+    const counted = await this.upsert(this.claimStatement, [
+      key,
+      now,
+      policy.failuresBeforeDelay,
+      first,
+      policy.maxDelayMs,
+      policy.memoryMs,
+      firstDelay,
+      firstDelay > 0 ? now + firstDelay : 0,
+      now + firstDelay + policy.memoryMs,
+    ]);
     if (counted) {
       return { allowed: true };
     }
@@ -94,8 +139,8 @@ export class DatabaseThrottleStore extends ThrottleStore implements OnModuleInit
   }
 
   async blockedFor(key: string, now: number): Promise<number> {
-    const row = await this.counters.findOneBy({ key });
-    return row ? Math.max(0, row.blockedUntil - now) : 0;
+    const [row] = await this.blockedForStatement.rows<{ blockedUntil: string | number }>([key]);
+    return row ? Math.max(0, Number(row.blockedUntil) - now) : 0;
   }
 
   /**
@@ -103,9 +148,20 @@ export class DatabaseThrottleStore extends ThrottleStore implements OnModuleInit
    * it, and the sweeper drops it once it has expired.
    */
   async reset(keys: string[]): Promise<void> {
-    if (keys.length > 0) {
-      await this.counters.update({ key: In(keys) }, { count: 0, delayMs: 0, blockedUntil: 0 });
+    if (keys.length === 0) {
+      return;
     }
+    let statement = this.resetStatements.get(keys.length);
+    if (!statement) {
+      const table = this.statements.table(ThrottleCounter);
+      statement = this.statements.prepare(
+        (p) =>
+          `UPDATE ${table} SET "count" = 0, "delayMs" = 0, "blockedUntil" = 0` +
+          ` WHERE "key" IN (${keys.map((_, index) => p(index + 1)).join(', ')})`,
+      );
+      this.resetStatements.set(keys.length, statement);
+    }
+    await statement.run(keys);
   }
 
   async hit(
@@ -115,23 +171,7 @@ export class DatabaseThrottleStore extends ThrottleStore implements OnModuleInit
     blockMs: number,
     now: number,
   ): Promise<WindowState> {
-    const { column } = this;
-    const open = `${column('blockedUntil')} <= ${param('now')}`;
-    const expired = `${column('expiresAt')} <= ${param('now')}`;
-    // Every SET expression reads the row as it was: a blocked key is left alone; an expired
-    // window restarts at 1; the request over the limit is counted and starts the block.
-    const row = await this.upsert(
-      `VALUES (:key, 1, 0, 0, ${param('now')} + ${param('window')})` +
-        ` ON CONFLICT ("key") DO UPDATE SET` +
-        ` "count" = CASE WHEN NOT (${open}) THEN ${column('count')}` +
-        ` WHEN ${expired} THEN 1 ELSE ${column('count')} + 1 END,` +
-        ` "expiresAt" = CASE WHEN ${open} AND ${expired} THEN ${param('now')} + ${param('window')}` +
-        ` ELSE ${column('expiresAt')} END,` +
-        ` "blockedUntil" = CASE WHEN ${open} AND NOT (${expired})` +
-        ` AND ${column('count')} >= ${param('limit')} THEN ${param('now')} + ${param('block')}` +
-        ` ELSE ${column('blockedUntil')} END`,
-      { key, now, window: windowMs, limit, block: blockMs },
-    );
+    const row = await this.upsert(this.hitStatement, [key, now, windowMs, limit, blockMs]);
     if (!row) {
       throw new Error('the throttle counter upsert returned no row');
     }
@@ -143,30 +183,17 @@ export class DatabaseThrottleStore extends ThrottleStore implements OnModuleInit
     };
   }
 
-  /**
-   * One `INSERT … ON CONFLICT DO UPDATE … RETURNING` on the key: the decision and its answer in a
-   * single statement, so no other request's statement can come between them. Resolves to the
-   * row as written, or undefined when the update's WHERE held it back.
-   */
+  /** The row as written, or undefined when the update's WHERE held it back. */
   private async upsert(
-    valuesAndConflict: string,
-    parameters: Record<string, string | number>,
+    statement: PreparedStatement,
+    params: Array<string | number>,
   ): Promise<CounterRow | undefined> {
-    const driver = this.counters.manager.connection.driver;
-    const [sql, values] = driver.escapeQueryWithParameters(
-      // TypeORM's SQLite runner sends statements that start with "INSERT " to sqlite3's run(),
-      // which drops RETURNING rows; the leading comment routes this one through all().
-      `/* throttle */ INSERT INTO ${this.table} ("key", "count", "delayMs", "blockedUntil", "expiresAt")` +
-        ` ${valuesAndConflict} RETURNING "count", "blockedUntil", "expiresAt"`,
-      parameters,
-      {},
-    );
-    const rows: unknown = await this.counters.manager.query(sql, values);
-    if (!Array.isArray(rows) || rows.length === 0) {
+    const [row] = await statement.rows<Record<keyof CounterRow, string | number>>(params);
+    if (!row) {
       return undefined;
     }
-    const row = rows[0] as Record<keyof CounterRow, string | number>;
-    // node-postgres returns BIGINT as a string; epoch milliseconds fit a double exactly.
+    // node-postgres returns BIGINT as a string (so blockedFor converts too); epoch milliseconds
+    // fit a double exactly.
     return {
       count: Number(row.count),
       blockedUntil: Number(row.blockedUntil),
@@ -176,12 +203,6 @@ export class DatabaseThrottleStore extends ThrottleStore implements OnModuleInit
 
   /** Expired counters mean nothing any more; without this the table would keep every key ever tried. */
   private async sweep(): Promise<void> {
-    const now = this.clock.now();
-    await this.counters
-      .createQueryBuilder()
-      .delete()
-      .from(ThrottleCounter)
-      .where(`"expiresAt" <= ${param('now')} AND "blockedUntil" <= ${param('now')}`, { now })
-      .execute();
+    await this.sweepStatement.run([this.clock.now()]);
   }
 }

@@ -1,11 +1,9 @@
 import { Module } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import { getRepositoryToken, TypeOrmModule } from '@nestjs/typeorm';
 import Redis from 'ioredis';
-import { Repository } from 'typeorm';
 import { throttlingConfig } from '../config/throttling.config';
+import { PreparedStatements } from '../database/prepared-statements';
 import { DatabaseThrottleStore } from './database-throttle.store';
-import { ThrottleCounter } from './entities/throttle-counter.entity';
 import { RedisThrottleStore } from './redis-throttle.store';
 import { StoreThrottlerStorage } from './store-throttler-storage';
 import { ThrottleClock } from './throttle-clock';
@@ -21,20 +19,19 @@ function redisClient(url: string, keyPrefix: string): Redis {
 
 /** The counters' store: Redis when REDIS_URL is set (shared by every instance), else the database. */
 @Module({
-  imports: [TypeOrmModule.forFeature([ThrottleCounter])],
   providers: [
     ThrottleClock,
     {
       provide: ThrottleStore,
-      inject: [throttlingConfig.KEY, getRepositoryToken(ThrottleCounter), ThrottleClock],
+      inject: [throttlingConfig.KEY, PreparedStatements, ThrottleClock],
       useFactory: (
         config: ConfigType<typeof throttlingConfig>,
-        counters: Repository<ThrottleCounter>,
+        statements: PreparedStatements,
         clock: ThrottleClock,
       ): ThrottleStore =>
         config.redisUrl
           ? new RedisThrottleStore(redisClient(config.redisUrl, config.redisKeyPrefix))
-          : new DatabaseThrottleStore(counters, clock),
+          : new DatabaseThrottleStore(statements, clock),
     },
     StoreThrottlerStorage,
   ],

@@ -6,8 +6,8 @@ import Redis from 'ioredis';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../database/data-source-options';
+import { PreparedStatements } from '../database/prepared-statements';
 import { DatabaseThrottleStore } from './database-throttle.store';
-import { ThrottleCounter } from './entities/throttle-counter.entity';
 import { RedisThrottleStore } from './redis-throttle.store';
 import { ThrottleClock } from './throttle-clock';
 import { delayAfterFailures, DelayPolicy } from './throttle-policy';
@@ -24,12 +24,11 @@ async function sqliteStore(): Promise<StoreUnderTest> {
     dataSourceOptions({ type: 'sqlite', path: join(folder, 'test.sqlite') }),
   ).initialize();
   await dataSource.runMigrations();
+  const statements = new PreparedStatements(dataSource);
   return {
-    store: new DatabaseThrottleStore(
-      dataSource.getRepository(ThrottleCounter),
-      new ThrottleClock(),
-    ),
+    store: new DatabaseThrottleStore(statements, new ThrottleClock()),
     close: async () => {
+      await statements.onModuleDestroy();
       await dataSource.destroy();
       rmSync(folder, { recursive: true, force: true });
     },
@@ -52,12 +51,11 @@ async function postgresStore(serverUrl: string): Promise<StoreUnderTest> {
     dataSourceOptions({ type: 'postgres', url: serverUrl, schema }),
   ).initialize();
   await dataSource.runMigrations();
+  const statements = new PreparedStatements(dataSource);
   return {
-    store: new DatabaseThrottleStore(
-      dataSource.getRepository(ThrottleCounter),
-      new ThrottleClock(),
-    ),
+    store: new DatabaseThrottleStore(statements, new ThrottleClock()),
     close: async () => {
+      await statements.onModuleDestroy();
       await dataSource.destroy();
       await admin(`DROP SCHEMA ${schema} CASCADE`);
     },

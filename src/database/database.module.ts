@@ -1,0 +1,10 @@
+import { Global, Module } from '@nestjs/common';
+import { PreparedStatements } from './prepared-statements';
+
+/** What every feature module may use of the database beside its own repositories. */
+@Global()
+@Module({
+  providers: [PreparedStatements],
+  exports: [PreparedStatements],
+})
+export class DatabaseModule {}

@@ -1,0 +1,227 @@
+import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { types } from 'node:util';
+import type { Database, RunResult, Statement } from 'sqlite3';
+import { DataSource, EntityMetadata, EntityTarget, ObjectLiteral, QueryResult } from 'typeorm';
+import { SqliteDriver } from 'typeorm/driver/sqlite/SqliteDriver';
+
+/** The dialect's spelling of the n-th parameter, counted from 1: `?n` on SQLite, `$n` on PostgreSQL. */
+export type Placeholder = (position: number) => string;
+
+/**
+ * One statement of a hot path, in SQL that SQLite and PostgreSQL both accept (issue 5).
+ *
+ * On SQLite it is prepared once. sqlite3 runs an ad hoc query as three jobs in libuv's thread
+ * pool (prepare, step, finalize) and a prepared statement as one, and those threads are the ones
+ * hashing passwords during a login flood. Measured at login rates, TypeORM's query builder and
+ * row mapping also cost the event loop more than the statement itself.
+ *
+ * PostgreSQL gets the same SQL as a parameterised query through TypeORM's query runner.
+ */
+export class PreparedStatement {
+  private statement?: Statement;
+  private closed = false;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    readonly sql: string,
+  ) {}
+
+  /** The rows of a SELECT, or of a write with RETURNING. */
+  async rows<Row>(params: readonly unknown[] = []): Promise<Row[]> {
+    const database = this.sqlite();
+    if (!database) {
+      return (await this.query(params)).records as Row[];
+    }
+    return new Promise((resolve, reject) => {
+      const done = (error: Error | null, rows: Row[]) => (error ? reject(error) : resolve(rows));
+      // all() steps the statement to its end, so no read transaction stays open between calls.
+      if (this.closed) {
+        database.all(this.sql, params, done);
+      } else {
+        this.prepared(database).all(params, done);
+      }
+    });
+  }
+
+  /** How many rows a write changed. */
+  async run(params: readonly unknown[] = []): Promise<number> {
+    const database = this.sqlite();
+    if (!database) {
+      return (await this.query(params)).affected ?? 0;
+    }
+    return new Promise((resolve, reject) => {
+      function done(this: RunResult, error: Error | null): void {
+        if (error) {
+          reject(error);
+        } else {
+          resolve(this.changes);
+        }
+      }
+      if (this.closed) {
+        database.run(this.sql, params, done);
+      } else {
+        this.prepared(database).run(params, done);
+      }
+    });
+  }
+
+  /**
+   * sqlite3 refuses to close a database while a statement is prepared on it. A request still
+   * running afterwards gets an unprepared statement, so the database can close all the same.
+   */
+  close(): Promise<void> {
+    this.closed = true;
+    const statement = this.statement;
+    this.statement = undefined;
+    return new Promise((resolve) => (statement ? statement.finalize(() => resolve()) : resolve()));
+  }
+
+  private sqlite(): Database | undefined {
+    const { driver } = this.dataSource;
+    // TypeORM types the sqlite3 connection as any.
+    return driver instanceof SqliteDriver ? (driver.databaseConnection as Database) : undefined;
+  }
+
+  private prepared(database: Database): Statement {
+    return (this.statement ??= database.prepare(this.sql));
+  }
+
+  private async query(params: readonly unknown[]): Promise<QueryResult> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      return await runner.query(this.sql, [...params], true);
+    } finally {
+      await runner.release();
+    }
+  }
+}
+
+/** The statements of the hot paths, finalized before the database closes. */
+@Injectable()
+export class PreparedStatements implements OnModuleDestroy {
+  private readonly open = new Set<PreparedStatement>();
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** `build` writes the SQL with the dialect's placeholders. */
+  prepare(build: (placeholder: Placeholder) => string): PreparedStatement {
+    const placeholder: Placeholder =
+      this.dataSource.driver instanceof SqliteDriver ? (n) => `?${n}` : (n) => `$${n}`;
+    const statement = new PreparedStatement(this.dataSource, build(placeholder));
+    this.open.add(statement);
+    return statement;
+  }
+
+  /** The table of `target` as raw SQL names it, schema included on PostgreSQL. */
+  table(target: EntityTarget<ObjectLiteral>): string {
+    const { driver } = this.dataSource;
+    return this.dataSource
+      .getMetadata(target)
+      .tablePath.split('.')
+      .map((part) => driver.escape(part))
+      .join('.');
+  }
+
+  /**
+   * An INSERT of one whole row of `target`: every column, each value converted as TypeORM's own
+   * insert converts it (dates, JSON, transformers), so the rows read back exactly the same.
+   */
+  insertInto<Entity extends ObjectLiteral>(
+    target: EntityTarget<Entity>,
+  ): (row: Entity) => Promise<void> {
+    const metadata = this.dataSource.getMetadata(target);
+    const { driver } = this.dataSource;
+    const columns = plainColumns(metadata);
+    const statement = this.prepare(
+      (p) =>
+        `INSERT INTO ${this.table(target)} (${columns.map((c) => driver.escape(c.databaseName)).join(', ')})` +
+        ` VALUES (${columns.map((_, index) => p(index + 1)).join(', ')})`,
+    );
+    return async (row) => {
+      await statement.run(
+        columns.map((column): unknown =>
+          driver.preparePersistentValue(crossRealm(column.getEntityValue(row)), column),
+        ),
+      );
+    };
+  }
+
+  /**
+   * A SELECT of whole rows of `target` where the given columns equal the values passed, in that
+   * order. Every column is read, `select: false` ones included, and converted as TypeORM's own
+   * find converts it, so the entities are the ones a repository would build.
+   */
+  selectWhere<Entity extends ObjectLiteral>(
+    target: EntityTarget<Entity>,
+    ...properties: Array<keyof Entity & string>
+  ): (...values: unknown[]) => Promise<Entity[]> {
+    const metadata = this.dataSource.getMetadata(target);
+    const { driver } = this.dataSource;
+    const conditions = properties.map((property) => {
+      const column = metadata.findColumnWithPropertyName(property);
+      if (!column) {
+        throw new Error(`selectWhere(${metadata.name}): no column ${property}`);
+      }
+      return column;
+    });
+    const statement = this.prepare(
+      (p) =>
+        `SELECT ${metadata.columns.map((c) => driver.escape(c.databaseName)).join(', ')}` +
+        ` FROM ${this.table(target)}` +
+        ` WHERE ${conditions.map((c, index) => `${driver.escape(c.databaseName)} = ${p(index + 1)}`).join(' AND ')}`,
+    );
+    return async (...values) => {
+      const rows = await statement.rows<Record<string, unknown>>(
+        values.map((value, index): unknown =>
+          driver.preparePersistentValue(crossRealm(value), conditions[index]),
+        ),
+      );
+      return rows.map((row) => {
+        const entity = metadata.create() as Entity;
+        for (const column of metadata.columns) {
+          column.setEntityValue(
+            entity,
+            driver.prepareHydratedValue(row[column.databaseName], column),
+          );
+        }
+        return entity;
+      });
+    };
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    const statements = [...this.open];
+    this.open.clear();
+    await Promise.all(statements.map((statement) => statement.close()));
+  }
+}
+
+/**
+ * A Date as an ISO string, which TypeORM parses itself. TypeORM recognises a Date with instanceof,
+ * which a Date made in another realm (a test's fake clock) fails; SQLite would then store the
+ * text "[object Object]".
+ */
+function crossRealm(value: unknown): unknown {
+  return types.isDate(value) ? value.toISOString() : value;
+}
+
+/** insertInto writes every column itself, so it takes only entities the database fills nothing in. */
+function plainColumns(metadata: EntityMetadata): EntityMetadata['columns'] {
+  const filled = metadata.columns.filter(
+    (column) =>
+      column.isGenerated ||
+      column.isCreateDate ||
+      column.isUpdateDate ||
+      column.isVersion ||
+      column.isVirtual ||
+      column.relationMetadata !== undefined,
+  );
+  if (filled.length > 0) {
+    throw new Error(
+      `insertInto(${metadata.name}): ${filled.map((c) => c.propertyName).join(', ')} ` +
+        'would need a value from the database or a relation',
+    );
+  }
+  return metadata.columns;
+}
