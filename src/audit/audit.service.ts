@@ -5,6 +5,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { LessThan, Repository } from 'typeorm';
 import { auditConfig } from '../config/audit.config';
+import { PreparedStatements } from '../database/prepared-statements';
 import { SECURITY_EVENT, SecurityEvent } from '../events/security-event';
 import { ListAuditQuery } from './dto/list-audit.query';
 import { AuditEvent } from './entities/audit-event.entity';
@@ -18,11 +19,16 @@ const PURGE_INTERVAL_MS = 60 * 60 * 1000;
 export class AuditService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(AuditService.name);
   private purgeTimer: NodeJS.Timeout | undefined;
+  // Every login records one (issue 5: a statement prepared once).
+  private readonly insertEvent: (event: AuditEvent) => Promise<void>;
 
   constructor(
     @InjectRepository(AuditEvent) private readonly events: Repository<AuditEvent>,
     @Inject(auditConfig.KEY) private readonly config: ConfigType<typeof auditConfig>,
-  ) {}
+    statements: PreparedStatements,
+  ) {
+    this.insertEvent = statements.insertInto(AuditEvent);
+  }
 
   onModuleInit(): void {
     this.purgeTimer = setInterval(() => {
@@ -43,7 +49,7 @@ export class AuditService implements OnModuleInit, OnModuleDestroy {
     if (NOT_AUDITED.has(event.type)) {
       return;
     }
-    await this.events.insert({
+    await this.insertEvent({
       id: randomUUID(),
       type: event.type,
       userId: event.userId ?? null,

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { IsNull, MoreThan, Repository } from 'typeorm';
 import { authConfig } from '../config/auth.config';
 import { RequestContext } from '../common/request-context';
+import { PreparedStatements } from '../database/prepared-statements';
 import { RefreshToken } from './entities/refresh-token.entity';
 import { Session } from './entities/session.entity';
 import { hashRefreshToken, newRefreshToken, sealFor, unsealWith } from './refresh-token.crypto';
@@ -49,11 +50,19 @@ export function isSessionLive(session: Session, nowMs: number): boolean {
  */
 @Injectable()
 export class SessionsService {
+  // Every login inserts one of each (issue 5: statements prepared once).
+  private readonly insertSession: (session: Session) => Promise<void>;
+  private readonly insertToken: (token: RefreshToken) => Promise<void>;
+
   constructor(
     @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
     @InjectRepository(Session) private readonly sessions: Repository<Session>,
     @InjectRepository(RefreshToken) private readonly tokens: Repository<RefreshToken>,
-  ) {}
+    statements: PreparedStatements,
+  ) {
+    this.insertSession = statements.insertInto(Session);
+    this.insertToken = statements.insertInto(RefreshToken);
+  }
 
   /** A login: a new family with its first refresh token. */
   async start(input: {
@@ -75,7 +84,7 @@ export class SessionsService {
       userAgent: input.context.userAgent,
       ip: input.context.ip,
     };
-    await this.sessions.insert(session);
+    await this.insertSession(session);
     const refreshToken = await this.addToken(session, now);
     return { session, refreshToken, access: plannedAccess(now) };
   }
@@ -190,7 +199,7 @@ export class SessionsService {
 
   private async addToken(session: Session, now: Date, token = newRefreshToken()): Promise<string> {
     const idleEnd = now.getTime() + this.config.refreshIdleTtl * 1000;
-    await this.tokens.insert({
+    await this.insertToken({
       tokenHash: hashRefreshToken(token),
       sessionId: session.id,
       createdAt: now,

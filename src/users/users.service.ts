@@ -7,6 +7,7 @@ import {
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { QueryFailedError, Repository } from 'typeorm';
+import { PreparedStatements } from '../database/prepared-statements';
 import { PasswordHasher } from '../passwords/password-hasher.service';
 import { PasswordPolicy } from '../passwords/password-policy.service';
 import { SessionsService } from '../sessions/sessions.service';
@@ -52,12 +53,18 @@ function likePattern(text: string): string {
 
 @Injectable()
 export class UsersService {
+  // Every password grant looks its user up (issue 5: a statement prepared once).
+  private readonly byNormalizedUsername: (username: string) => Promise<User[]>;
+
   constructor(
     @InjectRepository(User) private readonly users: Repository<User>,
     private readonly hasher: PasswordHasher,
     private readonly policy: PasswordPolicy,
     private readonly sessions: SessionsService,
-  ) {}
+    statements: PreparedStatements,
+  ) {
+    this.byNormalizedUsername = statements.selectWhere(User, 'normalizedUsername');
+  }
 
   async create(input: CreateUserDto): Promise<User> {
     this.policy.assertAcceptable(input.password, input.username, 'password');
@@ -96,10 +103,9 @@ export class UsersService {
   }
 
   /** One of the two lookups that load the password hash (a `select: false` column). */
-  findForLogin(username: string): Promise<User | null> {
-    return this.withPasswordHash()
-      .where('user.normalizedUsername = :username', { username: normalizeUsername(username) })
-      .getOne();
+  async findForLogin(username: string): Promise<User | null> {
+    const [user] = await this.byNormalizedUsername(normalizeUsername(username));
+    return user ?? null;
   }
 
   async list(query: ListUsersQuery): Promise<{ items: User[]; total: number }> {
