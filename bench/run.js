@@ -5,7 +5,7 @@
 // BENCH_CPU_PROF=DIR (only scenario 1 on the service, under node
 // --cpu-prof, profile written to DIR; summarise it with bench/cpu-profile-summary.js).
 const autocannon = require('autocannon');
-const { spawn } = require('node:child_process');
+const { execFileSync, spawn } = require('node:child_process');
 const fs = require('node:fs');
 const net = require('node:net');
 const os = require('node:os');
@@ -103,6 +103,36 @@ async function waitForHealth(base, child, started) {
   }
 }
 
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK']).toString()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/**
+ * CPU seconds used so far by a process's main thread, its event loop (NaN off Linux): the work
+ * that a request costs the loop, apart from libuv's pool (argon2, sqlite3) and V8's helpers.
+ */
+function eventLoopCpuSeconds(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+
+/** `load`, with the event loop's CPU per successful answer (in `unit` seconds) added. */
+async function loadMeasuringLoop(options, pid, unit) {
+  const before = eventLoopCpuSeconds(pid);
+  const result = await load(options);
+  result.loopCpu = (eventLoopCpuSeconds(pid) - before) / unit / result.ok;
+  return result;
+}
+
 function rssMiB(pid) {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)[1]) / 1024;
@@ -126,6 +156,7 @@ async function load(options) {
   return {
     // Successful answers per second: a refused request is not throughput.
     rps: result['2xx'] / result.duration,
+    ok: result['2xx'],
     p99: result.latency.p99,
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
@@ -158,12 +189,12 @@ async function measure(base, pid) {
     throw new Error(`GET /users/me answered ${check.status}: ${await check.text()}`);
   }
   await load({ ...me, connections: 50, duration: WARMUP_SECONDS });
-  const protectedRoute = await load({ ...me, connections: 50 });
+  const protectedRoute = await loadMeasuringLoop({ ...me, connections: 50 }, pid, 1e-6);
   const grant = passwordGrant(base);
   // At tens of logins a second the login path needs a few hundred calls before V8 optimises
   // it: measured on a fresh process, the first 10 s cost a third more main-thread CPU per login.
   await load({ ...grant, duration: LOGIN_WARMUP_SECONDS });
-  const loginGrant = await load(grant);
+  const loginGrant = await loadMeasuringLoop(grant, pid, 1e-3);
   // The flood starts first and outlasts the measurement, so the whole window is under load.
   const flood = floodProcess(base, DURATION + 2);
   await sleep(1000);
@@ -255,6 +286,7 @@ const ROWS = [
     '>= 0.5 x ceiling',
   ],
   ['GET /users/me p99 ms', (r) => r.protectedRoute.p99, 'ms', (s) => s <= 10, '<= 10 ms'],
+  ['event-loop CPU µs per GET /users/me', (r) => r.protectedRoute.loopCpu, 'µs', null, ''],
   ['GET /users/me rps, RS256 (the default)', (r) => r.rs256?.rps, 'rps', null, ''],
   ['GET /users/me p99 ms, RS256', (r) => r.rs256?.p99, 'ms', null, ''],
   [
@@ -265,6 +297,7 @@ const ROWS = [
     '>= 0.9 x ceiling',
   ],
   ['password grant p99 ms', (r) => r.loginGrant.p99, 'ms', null, ''],
+  ['event-loop CPU ms per login', (r) => r.loginGrant.loopCpu, 'ms', null, ''],
   ['GET /users/me rps during login flood', (r) => r.underFlood.rps, 'rps', null, ''],
   [
     'GET /users/me p99 ms during login flood',
