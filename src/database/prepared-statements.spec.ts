@@ -1,75 +1,28 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { AuditEvent } from '../audit/entities/audit-event.entity';
 import { Session } from '../sessions/entities/session.entity';
 import { User } from '../users/entities/user.entity';
-import { dataSourceOptions } from './data-source-options';
+import { MigratedDatabase, openMigratedDatabase } from '../../test/utils/test-database';
 import { PreparedStatements } from './prepared-statements';
 
-interface Database {
-  dataSource: DataSource;
-  close(): Promise<void>;
-}
-
-async function sqliteDatabase(): Promise<Database> {
-  const folder = mkdtempSync(join(tmpdir(), 'portcullis-prepared-'));
-  const dataSource = await new DataSource(
-    dataSourceOptions({ type: 'sqlite', path: join(folder, 'test.sqlite') }),
-  ).initialize();
-  await dataSource.runMigrations();
-  return {
-    dataSource,
-    close: async () => {
-      await dataSource.destroy();
-      rmSync(folder, { recursive: true, force: true });
-    },
-  };
-}
-
-async function postgresDatabase(serverUrl: string): Promise<Database> {
-  const schema = `unit_${randomBytes(6).toString('hex')}`;
-  const admin = async (sql: string): Promise<void> => {
-    const client = new Client({ connectionString: serverUrl });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`CREATE SCHEMA ${schema}`);
-  const dataSource = await new DataSource(
-    dataSourceOptions({ type: 'postgres', url: serverUrl, schema }),
-  ).initialize();
-  await dataSource.runMigrations();
-  return {
-    dataSource,
-    close: async () => {
-      await dataSource.destroy();
-      await admin(`DROP SCHEMA ${schema} CASCADE`);
-    },
-  };
-}
-
-const databases: Array<[string, () => Promise<Database>]> = [['sqlite', sqliteDatabase]];
+const databases: Array<'sqlite' | 'postgres'> = ['sqlite'];
 if (process.env.TEST_DATABASE_URL) {
-  const url = process.env.TEST_DATABASE_URL;
-  databases.push(['postgres', () => postgresDatabase(url)]);
+  databases.push('postgres');
 }
 
 // Milliseconds kept: both databases store them, and a lost fraction would show here.
 const at = (iso: string): Date => new Date(iso);
 
-describe.each(databases)('PreparedStatements on %s', (_name, open) => {
-  let database: Database;
+describe.each(databases)('PreparedStatements on %s', (type) => {
+  let database: MigratedDatabase;
   let statements: PreparedStatements;
 
   beforeAll(async () => {
-    database = await open();
+    database = await openMigratedDatabase(type);
   });
 
   beforeEach(() => {

@@ -1,11 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Redis from 'ioredis';
-import { Client } from 'pg';
-import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '../database/data-source-options';
+import { openMigratedDatabase } from '../../test/utils/test-database';
 import { PreparedStatements } from '../database/prepared-statements';
 import { DatabaseThrottleStore } from './database-throttle.store';
 import { RedisThrottleStore } from './redis-throttle.store';
@@ -18,46 +13,14 @@ interface StoreUnderTest {
   close(): Promise<void>;
 }
 
-async function sqliteStore(): Promise<StoreUnderTest> {
-  const folder = mkdtempSync(join(tmpdir(), 'portcullis-throttle-'));
-  const dataSource = await new DataSource(
-    dataSourceOptions({ type: 'sqlite', path: join(folder, 'test.sqlite') }),
-  ).initialize();
-  await dataSource.runMigrations();
-  const statements = new PreparedStatements(dataSource);
+async function databaseStore(type: 'sqlite' | 'postgres'): Promise<StoreUnderTest> {
+  const database = await openMigratedDatabase(type);
+  const statements = new PreparedStatements(database.dataSource);
   return {
     store: new DatabaseThrottleStore(statements, new ThrottleClock()),
     close: async () => {
       await statements.onModuleDestroy();
-      await dataSource.destroy();
-      rmSync(folder, { recursive: true, force: true });
-    },
-  };
-}
-
-async function postgresStore(serverUrl: string): Promise<StoreUnderTest> {
-  const schema = `unit_${randomBytes(6).toString('hex')}`;
-  const admin = async (sql: string): Promise<void> => {
-    const client = new Client({ connectionString: serverUrl });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`CREATE SCHEMA ${schema}`);
-  const dataSource = await new DataSource(
-    dataSourceOptions({ type: 'postgres', url: serverUrl, schema }),
-  ).initialize();
-  await dataSource.runMigrations();
-  const statements = new PreparedStatements(dataSource);
-  return {
-    store: new DatabaseThrottleStore(statements, new ThrottleClock()),
-    close: async () => {
-      await statements.onModuleDestroy();
-      await dataSource.destroy();
-      await admin(`DROP SCHEMA ${schema} CASCADE`);
+      await database.close();
     },
   };
 }
@@ -79,10 +42,11 @@ function redisStore(url: string): Promise<StoreUnderTest> {
   });
 }
 
-const stores: Array<[string, () => Promise<StoreUnderTest>]> = [['sqlite', sqliteStore]];
+const stores: Array<[string, () => Promise<StoreUnderTest>]> = [
+  ['sqlite', () => databaseStore('sqlite')],
+];
 if (process.env.TEST_DATABASE_URL) {
-  const url = process.env.TEST_DATABASE_URL;
-  stores.push(['postgres', () => postgresStore(url)]);
+  stores.push(['postgres', () => databaseStore('postgres')]);
 }
 if (process.env.TEST_REDIS_URL) {
   const url = process.env.TEST_REDIS_URL;
