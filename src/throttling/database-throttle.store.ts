@@ -87,13 +87,16 @@ export class DatabaseThrottleStore extends ThrottleStore implements OnModuleInit
   private readonly sweepStatement: PreparedStatement;
   /** reset() by the number of keys it is given: always two for a login. */
   private readonly resetStatements = new Map<number, PreparedStatement>();
+  /** The table as raw SQL names it, schema included on PostgreSQL. */
+  private readonly table: string;
 
   constructor(
     private readonly statements: PreparedStatements,
     private readonly clock: ThrottleClock,
   ) {
     super();
-    const table = statements.table(ThrottleCounter);
+    this.table = statements.table(ThrottleCounter);
+    const { table } = this;
     const column: Column = (name) => `${table}."${name}"`;
     this.claimStatement = statements.prepare((p) => claimSql(table, column, p));
     this.hitStatement = statements.prepare((p) => hitSql(table, column, p));
@@ -153,10 +156,9 @@ export class DatabaseThrottleStore extends ThrottleStore implements OnModuleInit
     }
     let statement = this.resetStatements.get(keys.length);
     if (!statement) {
-      const table = this.statements.table(ThrottleCounter);
       statement = this.statements.prepare(
         (p) =>
-          `UPDATE ${table} SET "count" = 0, "delayMs" = 0, "blockedUntil" = 0` +
+          `UPDATE ${this.table} SET "count" = 0, "delayMs" = 0, "blockedUntil" = 0` +
           ` WHERE "key" IN (${keys.map((_, index) => p(index + 1)).join(', ')})`,
       );
       this.resetStatements.set(keys.length, statement);
