@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
+import { DatabaseConfig } from '../../src/config/database.config';
 import { dataSourceOptions } from '../../src/database/data-source-options';
 
 export interface TestDatabase {
@@ -15,23 +16,13 @@ export interface TestDatabase {
 /** A fresh SQLite file, or a fresh PostgreSQL schema, for one test app. */
 export async function createTestDatabase(): Promise<TestDatabase> {
   if (process.env.E2E_DATABASE === 'postgres') {
-    const serverUrl = process.env.TEST_DATABASE_URL as string;
-    const schema = `e2e_${randomBytes(6).toString('hex')}`;
-    await withClient(serverUrl, (client) => client.query(`CREATE SCHEMA ${schema}`));
-    const url = new URL(serverUrl);
-    url.searchParams.set('schema', schema);
-    return {
-      url: url.toString(),
-      drop: async () => {
-        await withClient(serverUrl, (client) => client.query(`DROP SCHEMA ${schema} CASCADE`));
-      },
-    };
+    const { config, drop } = await freshSchema('e2e');
+    const url = new URL(config.url);
+    url.searchParams.set('schema', config.schema);
+    return { url: url.toString(), drop };
   }
-  const folder = mkdtempSync(join(tmpdir(), 'portcullis-e2e-'));
-  return {
-    url: `sqlite:${join(folder, 'portcullis.sqlite')}`,
-    drop: () => Promise.resolve(rmSync(folder, { recursive: true, force: true })),
-  };
+  const { config, drop } = freshSqliteFile('e2e', 'portcullis.sqlite');
+  return { url: `sqlite:${config.path}`, drop };
 }
 
 export interface MigratedDatabase {
@@ -44,33 +35,44 @@ export interface MigratedDatabase {
  * TEST_DATABASE_URL's server. close() destroys the DataSource and drops what it made.
  */
 export async function openMigratedDatabase(type: 'sqlite' | 'postgres'): Promise<MigratedDatabase> {
-  if (type === 'postgres') {
-    const serverUrl = process.env.TEST_DATABASE_URL as string;
-    const schema = `unit_${randomBytes(6).toString('hex')}`;
-    await withClient(serverUrl, (client) => client.query(`CREATE SCHEMA ${schema}`));
-    const dataSource = await new DataSource(
-      dataSourceOptions({ type: 'postgres', url: serverUrl, schema }),
-    ).initialize();
-    await dataSource.runMigrations();
-    return {
-      dataSource,
-      close: async () => {
-        await dataSource.destroy();
-        await withClient(serverUrl, (client) => client.query(`DROP SCHEMA ${schema} CASCADE`));
-      },
-    };
-  }
-  const folder = mkdtempSync(join(tmpdir(), 'portcullis-unit-'));
-  const dataSource = await new DataSource(
-    dataSourceOptions({ type: 'sqlite', path: join(folder, 'test.sqlite') }),
-  ).initialize();
+  const { config, drop } =
+    type === 'postgres' ? await freshSchema('unit') : freshSqliteFile('unit', 'test.sqlite');
+  const dataSource = await new DataSource(dataSourceOptions(config)).initialize();
   await dataSource.runMigrations();
   return {
     dataSource,
     close: async () => {
       await dataSource.destroy();
-      rmSync(folder, { recursive: true, force: true });
+      await drop();
     },
+  };
+}
+
+interface FreshDatabase<Config extends DatabaseConfig> {
+  config: Config;
+  drop(): Promise<void>;
+}
+
+type PostgresConfig = Extract<DatabaseConfig, { type: 'postgres' }> & { schema: string };
+type SqliteConfig = Extract<DatabaseConfig, { type: 'sqlite' }>;
+
+async function freshSchema(prefix: string): Promise<FreshDatabase<PostgresConfig>> {
+  const url = process.env.TEST_DATABASE_URL as string;
+  const schema = `${prefix}_${randomBytes(6).toString('hex')}`;
+  await withClient(url, (client) => client.query(`CREATE SCHEMA ${schema}`));
+  return {
+    config: { type: 'postgres', url, schema },
+    drop: async () => {
+      await withClient(url, (client) => client.query(`DROP SCHEMA ${schema} CASCADE`));
+    },
+  };
+}
+
+function freshSqliteFile(prefix: string, file: string): FreshDatabase<SqliteConfig> {
+  const folder = mkdtempSync(join(tmpdir(), `portcullis-${prefix}-`));
+  return {
+    config: { type: 'sqlite', path: join(folder, file) },
+    drop: () => Promise.resolve(rmSync(folder, { recursive: true, force: true })),
   };
 }
 
