@@ -214,6 +214,16 @@ describe('PreparedStatements on SQLite with a second connection', () => {
     await statements.onModuleDestroy();
   });
 
+  it('lets the database close when a statement is first made and used after the others closed', async () => {
+    const statements = new PreparedStatements(reading);
+
+    await statements.onModuleDestroy();
+    const late = statements.prepare(() => 'SELECT "value" FROM "epoch" WHERE "id" = 1');
+    await late.rows();
+
+    await expect(reading.destroy()).resolves.toBeUndefined();
+  });
+
   it('lets the database close once its statements are closed, even if used afterwards', async () => {
     const statements = new PreparedStatements(reading);
     const read = statements.prepare(() => 'SELECT "value" FROM "epoch" WHERE "id" = 1');

@@ -101,6 +101,7 @@ export class PreparedStatement {
 @Injectable()
 export class PreparedStatements implements OnModuleDestroy {
   private readonly open = new Set<PreparedStatement>();
+  private closed = false;
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
@@ -109,7 +110,13 @@ export class PreparedStatements implements OnModuleDestroy {
     const placeholder: Placeholder =
       this.dataSource.driver instanceof SqliteDriver ? (n) => `?${n}` : (n) => `$${n}`;
     const statement = new PreparedStatement(this.dataSource, build(placeholder));
-    this.open.add(statement);
+    if (this.closed) {
+      // Made during shutdown (the throttle store prepares reset() lazily): never prepared, so it
+      // cannot hold the database open.
+      void statement.close();
+    } else {
+      this.open.add(statement);
+    }
     return statement;
   }
 
@@ -191,6 +198,7 @@ export class PreparedStatements implements OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
+    this.closed = true;
     const statements = [...this.open];
     this.open.clear();
     await Promise.all(statements.map((statement) => statement.close()));
