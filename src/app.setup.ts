@@ -1,7 +1,7 @@
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import type { Logger as RootLogger } from 'pino';
-import { securityHeaders } from './common/security-headers';
+import { securityHeaders, securityHeadersFor } from './common/security-headers';
 import { OperationsConfig, operationsConfig } from './config/operations.config';
 import { trustProxySetting } from './config/throttling.config';
 import { accessLog } from './logging/access-log';
@@ -40,7 +40,9 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
   const fastify = app.getHttpAdapter().getInstance();
   const headers = securityHeaders();
   fastify.addHook('onRequest', (request, reply, done) => {
-    void reply.headers(headers).header(REQUEST_ID_HEADER, request.id);
+    void reply
+      .headers(securityHeadersFor(headers, request.url))
+      .header(REQUEST_ID_HEADER, request.id);
     done();
   });
   fastify.addHook('onResponse', accessLog(app.get<RootLogger>(ROOT_LOGGER)));

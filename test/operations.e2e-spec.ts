@@ -196,9 +196,26 @@ describe('operations', () => {
         'x-frame-options': 'DENY',
         'referrer-policy': 'no-referrer',
         'strict-transport-security': expect.stringContaining('max-age='),
-        'content-security-policy': expect.stringContaining("frame-ancestors 'none'"),
+        'cross-origin-resource-policy': 'same-origin',
+        'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
       });
       expect(response.headers['x-powered-by']).toBeUndefined();
+    });
+
+    it('keeps the browser-document headers for Swagger UI, not for API answers or errors', async () => {
+      const page = await t.http.get('/docs').expect(200);
+      const missing = await t.http.get('/no/such/route').expect(404);
+
+      expect(page.headers).toMatchObject({
+        'cross-origin-opener-policy': 'same-origin',
+        'x-frame-options': 'DENY',
+        'x-xss-protection': '0',
+      });
+      expect(missing.headers).toMatchObject({
+        'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+        'x-content-type-options': 'nosniff',
+      });
+      expect(missing.headers['cross-origin-opener-policy']).toBeUndefined();
     });
 
     it('serves Swagger UI under a CSP that allows its own scripts and styles and nothing inline', async () => {
