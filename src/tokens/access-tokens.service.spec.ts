@@ -14,7 +14,7 @@ import { SigningKeysService } from './signing-keys.service';
 
 type SigningKeys = Pick<
   SigningKeysService,
-  'algorithm' | 'currentSigningKey' | 'findVerificationKey'
+  'algorithm' | 'currentSigningKey' | 'verificationKey' | 'findVerificationKey'
 >;
 
 const KID = 'test-key-1';
@@ -93,6 +93,8 @@ describe('AccessTokensService', () => {
   let privateKey: KeyObject;
   /** The kids the service asked the key store about, in order. */
   let lookedUp: string[];
+  /** The kids it asked the key store to reload for (kids this instance does not hold). */
+  let reloadedFor: string[];
 
   beforeAll(() => {
     ({ publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 }));
@@ -101,6 +103,7 @@ describe('AccessTokensService', () => {
   beforeEach(() => {
     jest.spyOn(Date, 'now').mockReturnValue(NOW_MS);
     lookedUp = [];
+    reloadedFor = [];
   });
 
   afterEach(() => {
@@ -114,9 +117,13 @@ describe('AccessTokensService', () => {
     const keys: SigningKeys = {
       algorithm: signing.alg,
       currentSigningKey: () => ({ kid: KID, alg: signing.alg, privateKey: signing.privateKey }),
-      findVerificationKey: (kid: string) => {
+      verificationKey: (kid: string) => {
         lookedUp.push(kid);
-        return Promise.resolve(kid === KID ? signing.publicKey : undefined);
+        return kid === KID ? signing.publicKey : undefined;
+      },
+      findVerificationKey: (kid: string) => {
+        reloadedFor.push(kid);
+        return Promise.resolve(undefined);
       },
     };
     // The constructor wants the class (it has private members); the fake has every member used.
@@ -242,15 +249,32 @@ describe('AccessTokensService', () => {
       },
     );
 
-    it('asks the key store for the kid, which may reload the keys to find it', async () => {
+    it('asks the key store for the kid and finds a key it holds without a reload', async () => {
       await service().verify(await signed());
 
       expect(lookedUp).toEqual([KID]);
+      expect(reloadedFor).toEqual([]);
+    });
+
+    it("reloads for a kid it does not hold, and accepts another instance's new key", async () => {
+      const tokens = new AccessTokensService(
+        {
+          algorithm: 'RS256',
+          verificationKey: () => undefined,
+          findVerificationKey: (kid: string) =>
+            Promise.resolve(kid === KID ? publicKey : undefined),
+        } as Partial<SigningKeys> as unknown as SigningKeysService,
+        app,
+        authSettings(),
+      );
+
+      await expect(tokens.verify(await signed())).resolves.toEqual(claims());
     });
 
     describe('refuses from the header alone, without looking up a key', () => {
       afterEach(() => {
         expect(lookedUp).toEqual([]);
+        expect(reloadedFor).toEqual([]);
       });
 
       it.each([
@@ -283,6 +307,12 @@ describe('AccessTokensService', () => {
       ['no kid', { kid: undefined }],
     ])('refuses a token with %s', async (_label, header) => {
       await expectRejected(tokenWithHeader({ ...VALID_HEADER, ...header }));
+    });
+
+    it('reloads the keys for an unknown kid before refusing it', async () => {
+      await expectRejected(tokenWithHeader({ ...VALID_HEADER, kid: 'someone-elses-key' }));
+
+      expect(reloadedFor).toEqual(['someone-elses-key']);
     });
 
     it('looks the kid up for every token, also when a token with that header verified before', async () => {

@@ -129,7 +129,14 @@ export class AccessTokensService {
       const headerSegment = rawToken.slice(0, rawToken.indexOf('.'));
       const known = this.verifiedHeaders.get(headerSegment);
       const header = known ?? this.decodeHeader(rawToken);
-      payload = this.verifierFor(await this.verificationKeyFor(header))(rawToken);
+      const kid = this.keyIdOf(header);
+      // A key this instance holds is found without a promise, on every request; only a kid it
+      // does not know (another instance's new key) waits for a reload.
+      const key = this.keys.verificationKey(kid) ?? (await this.keys.findVerificationKey(kid));
+      if (!key) {
+        throw new RejectedTokenError('The token was signed with an unknown key');
+      }
+      payload = this.verifierFor(key)(rawToken);
       if (!known) {
         this.rememberVerifiedHeader(headerSegment, header);
       }
@@ -204,12 +211,12 @@ export class AccessTokensService {
   }
 
   /**
-   * The key that must have signed this token, judged from its header alone: `typ` at+jwt (RFC 9068
-   * section 4: no ID token or other JWT passes as an access token), `alg` the configured one (never
-   * `none`, never HS256 against a public key), `kid` one of ours. All of it before any signature
+   * The kid of the key that must have signed this token, judged from its header alone: `typ`
+   * at+jwt (RFC 9068 section 4: no ID token or other JWT passes as an access token), `alg` the
+   * configured one (never `none`, never HS256 against a public key). All of it before any signature
    * check, and before the key reload that an unknown kid may cause.
    */
-  private async verificationKeyFor(header: JWTHeaderParameters): Promise<KeyObject> {
+  private keyIdOf(header: JWTHeaderParameters): string {
     const typ = typeof header.typ === 'string' ? header.typ.toLowerCase() : undefined;
     if (typ !== ACCESS_TOKEN_TYPE && typ !== `application/${ACCESS_TOKEN_TYPE}`) {
       throw new RejectedTokenError('The token is not an access token (typ)');
@@ -217,11 +224,9 @@ export class AccessTokensService {
     if (header.alg !== this.keys.algorithm) {
       throw new RejectedTokenError('The token is signed with another algorithm');
     }
-    const key =
-      typeof header.kid === 'string' ? await this.keys.findVerificationKey(header.kid) : undefined;
-    if (!key) {
+    if (typeof header.kid !== 'string') {
       throw new RejectedTokenError('The token was signed with an unknown key');
     }
-    return key;
+    return header.kid;
   }
 }
