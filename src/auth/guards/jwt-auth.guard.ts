@@ -6,20 +6,20 @@ import { isDatabaseUnavailable } from '../../common/database-unavailable';
 import { InvalidAccessTokenException } from '../../common/invalid-access-token.exception';
 import { IS_PUBLIC_KEY } from '../decorators/public.decorator';
 import { AuthenticatedUser } from '../authenticated-user';
+import { RouteMetadata } from './route-metadata';
 
 /** Registered as APP_GUARD: every route needs a valid bearer token unless marked @Public(). */
 @Injectable()
 export class JwtAuthGuard extends AuthGuard('jwt') {
-  constructor(private readonly reflector: Reflector) {
+  private readonly isPublic: RouteMetadata<boolean>;
+
+  constructor(reflector: Reflector) {
     super();
+    this.isPublic = new RouteMetadata(reflector, IS_PUBLIC_KEY);
   }
 
   override canActivate(context: ExecutionContext) {
-    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
-    return isPublic ? true : super.canActivate(context);
+    return this.isPublic.of(context) ? true : super.canActivate(context);
   }
 
   override handleRequest<TUser = AuthenticatedUser>(

@@ -3,17 +3,19 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { AuthenticatedUser } from '../authenticated-user';
 import { ROLES_KEY } from '../decorators/roles.decorator';
+import { RouteMetadata } from './route-metadata';
 
 /** Registered as APP_GUARD after JwtAuthGuard, so `request.user` is already set. */
 @Injectable()
 export class RolesGuard implements CanActivate {
-  constructor(private readonly reflector: Reflector) {}
+  private readonly requiredRoles: RouteMetadata<string[]>;
+
+  constructor(reflector: Reflector) {
+    this.requiredRoles = new RouteMetadata(reflector, ROLES_KEY);
+  }
 
   canActivate(context: ExecutionContext): boolean {
-    const required = this.reflector.getAllAndOverride<string[] | undefined>(ROLES_KEY, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
+    const required = this.requiredRoles.of(context);
     if (!required || required.length === 0) {
       return true;
     }
