@@ -180,46 +180,80 @@ function floodProcess(base, seconds) {
   return child;
 }
 
-/** The three scenarios against one server; `pid` is the process whose RSS is read afterwards. */
-async function measure(base, pid) {
-  const token = await login(base);
-  const me = { url: `${base}/users/me`, headers: { authorization: `Bearer ${token}` } };
-  const check = await fetch(me.url, { headers: me.headers });
-  if (check.status !== 200) {
-    throw new Error(`GET /users/me answered ${check.status}: ${await check.text()}`);
+/**
+ * The three scenarios against the servers of one run (the service and the ceiling), each scenario
+ * on one server right after the other, so that the machine's drift (its speed moves by tens of
+ * percent within minutes) falls between two figures of one comparison as little as it can. `order`
+ * names which goes first; runs alternate it. RSS is read from each after all three.
+ */
+async function measure(servers, order) {
+  const me = {};
+  for (const name of order) {
+    const { base } = servers[name];
+    const token = await login(base);
+    me[name] = { url: `${base}/users/me`, headers: { authorization: `Bearer ${token}` } };
+    const check = await fetch(me[name].url, { headers: me[name].headers });
+    if (check.status !== 200) {
+      throw new Error(`${name}: GET /users/me answered ${check.status}: ${await check.text()}`);
+    }
   }
-  await load({ ...me, connections: 50, duration: WARMUP_SECONDS });
-  const protectedRoute = await loadMeasuringLoop({ ...me, connections: 50 }, pid, 1e-6);
-  const grant = passwordGrant(base);
-  // At tens of logins a second the login path needs a few hundred calls before V8 optimises
-  // it: measured on a fresh process, the first 10 s cost a third more main-thread CPU per login.
-  await load({ ...grant, duration: LOGIN_WARMUP_SECONDS });
-  const loginGrant = await loadMeasuringLoop(grant, pid, 1e-3);
-  // The flood starts first and outlasts the measurement, so the whole window is under load.
-  const flood = floodProcess(base, DURATION + 2);
-  await sleep(1000);
-  const underFlood = await load({ ...me, connections: 50 });
-  await flood.exited;
-  let floodResult = { rps: NaN, non2xx: NaN };
-  try {
-    floodResult = JSON.parse(flood.output);
-  } catch {
-    process.stderr.write(`flood output: ${flood.output}\n`);
+  const results = Object.fromEntries(order.map((name) => [name, {}]));
+  for (const name of order) {
+    await load({ ...me[name], connections: 50, duration: WARMUP_SECONDS });
+    results[name].protectedRoute = await loadMeasuringLoop(
+      { ...me[name], connections: 50 },
+      servers[name].pid,
+      1e-6,
+    );
   }
-  return { protectedRoute, loginGrant, underFlood, flood: floodResult, rss: rssMiB(pid) };
+  for (const name of order) {
+    const grant = passwordGrant(servers[name].base);
+    // At tens of logins a second the login path needs a few hundred calls before V8 optimises
+    // it: measured on a fresh process, the first 10 s cost a third more main-thread CPU per login.
+    await load({ ...grant, duration: LOGIN_WARMUP_SECONDS });
+    results[name].loginGrant = await loadMeasuringLoop(grant, servers[name].pid, 1e-3);
+  }
+  for (const name of order) {
+    // The flood starts first and outlasts the measurement, so the whole window is under load.
+    const flood = floodProcess(servers[name].base, DURATION + 2);
+    await sleep(1000);
+    results[name].underFlood = await load({ ...me[name], connections: 50 });
+    await flood.exited;
+    results[name].flood = { rps: NaN, non2xx: NaN };
+    try {
+      results[name].flood = JSON.parse(flood.output);
+    } catch {
+      process.stderr.write(`flood output: ${flood.output}\n`);
+    }
+  }
+  for (const name of order) {
+    results[name].rss = rssMiB(servers[name].pid);
+  }
+  return results;
 }
 
-async function runService({ alg = 'HS256', protectedOnly = false } = {}) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'portcullis-bench-'));
-  tempDirs.add(dir);
+/** A started server: where it answers, its pid, its cold start, and how to stop it. */
+async function startServer(args, env) {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const args = CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(CPU_PROF)}`, MAIN] : [MAIN];
   const started = process.hrtime.bigint();
-  const child = start(args, {
+  const child = start(args, { PORT: String(port), ...env });
+  try {
+    const coldStart = await waitForHealth(base, child, started);
+    return { base, pid: child.pid, coldStart, stop: () => stop(child) };
+  } catch (error) {
+    await stop(child);
+    throw error;
+  }
+}
+
+async function startService(alg = 'HS256') {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'portcullis-bench-'));
+  tempDirs.add(dir);
+  const args = CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(CPU_PROF)}`, MAIN] : [MAIN];
+  return startServer(args, {
     NODE_ENV: 'production',
     HOST: '127.0.0.1',
-    PORT: String(port),
     DATABASE_URL: `sqlite:${path.join(dir, 'bench.sqlite')}`,
     ISSUER: 'https://bench.local',
     AUDIENCE: 'portcullis-bench',
@@ -237,34 +271,46 @@ async function runService({ alg = 'HS256', protectedOnly = false } = {}) {
     ...(alg === 'HS256' ? { JWT_SECRET } : {}),
     ...SERVICE_ENV,
   });
-  try {
-    const coldStart = await waitForHealth(base, child, started);
-    if (CPU_PROF || protectedOnly) {
-      const token = await login(base);
-      const me = { url: `${base}/users/me`, headers: { authorization: `Bearer ${token}` } };
-      await load({ ...me, connections: 50, duration: WARMUP_SECONDS });
-      return { coldStart, protectedRoute: await load({ ...me, connections: 50 }) };
-    }
-    return { coldStart, ...(await measure(base, child.pid)) };
-  } finally {
-    await stop(child);
-  }
 }
 
-async function runCeiling() {
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const started = process.hrtime.bigint();
-  const child = start([path.join(__dirname, 'ceiling.js')], {
-    PORT: String(port),
+function startCeiling() {
+  return startServer([path.join(__dirname, 'ceiling.js')], {
     BENCH_USERNAME: USERNAME,
     BENCH_PASSWORD: PASSWORD,
   });
+}
+
+/** Scenario 1 alone, after its warm-up: the RS256 row and the CPU profile. */
+async function protectedRouteOnly(server) {
+  const token = await login(server.base);
+  const me = { url: `${server.base}/users/me`, headers: { authorization: `Bearer ${token}` } };
+  await load({ ...me, connections: 50, duration: WARMUP_SECONDS });
+  return load({ ...me, connections: 50 });
+}
+
+/** One run: the service and the ceiling side by side, then the service on RS256 alone. */
+async function runPair(run) {
+  const servers = {};
   try {
-    const coldStart = await waitForHealth(base, child, started);
-    return { coldStart, ...(await measure(base, child.pid)) };
+    servers.service = await startService();
+    servers.ceiling = await startCeiling();
+    const order = run % 2 === 1 ? ['service', 'ceiling'] : ['ceiling', 'service'];
+    const results = await measure(servers, order);
+    for (const name of order) {
+      results[name].coldStart = servers[name].coldStart;
+    }
+    return results;
   } finally {
-    await stop(child);
+    await Promise.all(Object.values(servers).map((server) => server.stop()));
+  }
+}
+
+async function runRs256() {
+  const server = await startService('RS256');
+  try {
+    return await protectedRouteOnly(server);
+  } finally {
+    await server.stop();
   }
 }
 
@@ -361,8 +407,13 @@ async function main() {
   }
   if (CPU_PROF) {
     fs.mkdirSync(CPU_PROF, { recursive: true });
-    const result = await runService();
-    console.log(JSON.stringify(result));
+    const server = await startService();
+    try {
+      const protectedRoute = await protectedRouteOnly(server);
+      console.log(JSON.stringify({ coldStart: server.coldStart, protectedRoute }));
+    } finally {
+      await server.stop();
+    }
     console.log(
       `profile written to ${CPU_PROF}; summarise: node bench/cpu-profile-summary.js <file>`,
     );
@@ -371,13 +422,12 @@ async function main() {
   const service = [];
   const ceiling = [];
   for (let run = 1; run <= RUNS; run++) {
-    process.stderr.write(`run ${run}/${RUNS}: service...\n`);
-    const result = await runService();
+    process.stderr.write(`run ${run}/${RUNS}: service and ceiling, scenario by scenario...\n`);
+    const pair = await runPair(run);
     process.stderr.write(`run ${run}/${RUNS}: service with RS256...\n`);
-    result.rs256 = (await runService({ alg: 'RS256', protectedOnly: true })).protectedRoute;
-    service.push(result);
-    process.stderr.write(`run ${run}/${RUNS}: ceiling...\n`);
-    ceiling.push(await runCeiling());
+    pair.service.rs256 = await runRs256();
+    service.push(pair.service);
+    ceiling.push(pair.ceiling);
   }
   const bad = failures([...service, ...ceiling]);
   console.log(
