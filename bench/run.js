@@ -386,6 +386,21 @@ function table(service, ceiling) {
   return lines.join('\n');
 }
 
+/**
+ * The ratio targets run by run: the two sides of one run ran back to back, so these are the
+ * comparisons the machine's drift touched least, and their spread is worth reading beside the
+ * ratio of the medians in the table.
+ */
+function runByRun(service, ceiling) {
+  const ratios = (pick) =>
+    service.map((run, i) => `${(pick(run) / pick(ceiling[i])).toFixed(2)}`).join(' / ');
+  return (
+    'run by run, service / ceiling: ' +
+    `GET /users/me rps ${ratios((r) => r.protectedRoute.rps)} x; ` +
+    `password grant rps ${ratios((r) => r.loginGrant.rps)} x`
+  );
+}
+
 function failures(results) {
   const bad = [];
   for (const r of results) {
@@ -434,6 +449,7 @@ async function main() {
     `\n${os.cpus().length} CPUs, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, ${new Date().toISOString()}, ${DURATION} s per scenario, ${RUNS} run(s)\n`,
   );
   console.log(table(service, ceiling));
+  console.log(`\n${runByRun(service, ceiling)}`);
   console.log(`\nraw: ${JSON.stringify({ service, ceiling })}`);
   if (bad.length > 0) {
     // Refusals are reported, not fatal (see docs/PERFORMANCE.md on the login throttle's 429s);
