@@ -1,0 +1,90 @@
+import { ArgumentMetadata } from '@nestjs/common';
+import {
+  IsString,
+  MaxLength,
+  Validate,
+  ValidationArguments,
+  ValidatorConstraint,
+  ValidatorConstraintInterface,
+} from 'class-validator';
+import { RequestValidationException } from './request-validation.exception';
+import { createValidationPipe } from './validation.pipe';
+
+let checks = 0;
+
+@ValidatorConstraint({ name: 'counted' })
+class Counted implements ValidatorConstraintInterface {
+  validate(_value: unknown, _args: ValidationArguments): boolean {
+    checks += 1;
+    return true;
+  }
+}
+
+class LoginBody {
+  @IsString()
+  @MaxLength(8)
+  @Validate(Counted)
+  username!: string;
+}
+
+class OtherBody {
+  @IsString()
+  @MaxLength(3)
+  username!: string;
+}
+
+const asBody = (metatype: ArgumentMetadata['metatype']): ArgumentMetadata => ({
+  type: 'body',
+  metatype,
+});
+
+describe('createValidationPipe', () => {
+  beforeEach(() => {
+    checks = 0;
+  });
+
+  it('validates a request body into an instance of its DTO', async () => {
+    const body = await createValidationPipe().transform({ username: 'ada' }, asBody(LoginBody));
+
+    expect(body).toBeInstanceOf(LoginBody);
+    expect(body).toEqual({ username: 'ada' });
+    expect(checks).toBe(1);
+  });
+
+  it('refuses unknown fields (mass assignment) and wrong types', async () => {
+    const pipe = createValidationPipe();
+
+    await expect(
+      pipe.transform({ username: 'ada', roles: ['admin'] }, asBody(LoginBody)),
+    ).rejects.toThrow(RequestValidationException);
+    await expect(pipe.transform({ username: ['ada'] }, asBody(LoginBody))).rejects.toThrow(
+      RequestValidationException,
+    );
+  });
+
+  it('hands back a DTO it already validated, even from another instance, without validating again', async () => {
+    const guardPipe = createValidationPipe();
+    const handlerPipe = createValidationPipe();
+    const validated = await guardPipe.transform({ username: 'ada' }, asBody(LoginBody));
+
+    await expect(handlerPipe.transform(validated, asBody(LoginBody))).resolves.toBe(validated);
+    expect(checks).toBe(1);
+  });
+
+  it('validates an instance of the DTO that it did not build itself', async () => {
+    const forged = Object.assign(new LoginBody(), { username: 'far too long a name' });
+
+    await expect(createValidationPipe().transform(forged, asBody(LoginBody))).rejects.toThrow(
+      RequestValidationException,
+    );
+  });
+
+  it('validates again when the same object is declared as another DTO', async () => {
+    const pipe = createValidationPipe();
+    const validated = await pipe.transform({ username: 'grace' }, asBody(LoginBody));
+
+    await expect(pipe.transform(validated, asBody(OtherBody))).rejects.toThrow(
+      RequestValidationException,
+    );
+  });
+});
