@@ -288,7 +288,7 @@ async function protectedRouteOnly(server) {
   return load({ ...me, connections: 50 });
 }
 
-/** One run: the service and the ceiling side by side, then the service on RS256 alone. */
+/** One run of the service and the ceiling side by side; main() measures the RS256 row after it. */
 async function runPair(run) {
   const servers = {};
   try {
