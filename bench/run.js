@@ -189,9 +189,7 @@ function floodProcess(base, seconds) {
 async function measure(servers, order) {
   const me = {};
   for (const name of order) {
-    const { base } = servers[name];
-    const token = await login(base);
-    me[name] = { url: `${base}/users/me`, headers: { authorization: `Bearer ${token}` } };
+    me[name] = await protectedRoute(servers[name].base);
     const check = await fetch(me[name].url, { headers: me[name].headers });
     if (check.status !== 200) {
       throw new Error(`${name}: GET /users/me answered ${check.status}: ${await check.text()}`);
@@ -280,10 +278,15 @@ function startCeiling() {
   });
 }
 
+/** GET /users/me with a bearer token from a fresh login: what scenarios 1 and 3 request. */
+async function protectedRoute(base) {
+  const token = await login(base);
+  return { url: `${base}/users/me`, headers: { authorization: `Bearer ${token}` } };
+}
+
 /** Scenario 1 alone, after its warm-up: the RS256 row and the CPU profile. */
 async function protectedRouteOnly(server) {
-  const token = await login(server.base);
-  const me = { url: `${server.base}/users/me`, headers: { authorization: `Bearer ${token}` } };
+  const me = await protectedRoute(server.base);
   await load({ ...me, connections: 50, duration: WARMUP_SECONDS });
   return load({ ...me, connections: 50 });
 }
