@@ -48,7 +48,6 @@ describe('PasswordHasher', () => {
 
   beforeAll(async () => {
     passwords = hasher();
-    await passwords.onModuleInit();
     storedHash = await passwords.hash(PASSWORD);
   });
 
@@ -125,17 +124,43 @@ describe('PasswordHasher', () => {
   });
 
   describe('verifyAgainstDummy', () => {
-    it('resolves false after spending a real argon2id verification', async () => {
-      const verify = jest.spyOn(passwords, 'verify');
-
-      await expect(passwords.verifyAgainstDummy(PASSWORD)).resolves.toBe(false);
+    async function dummyHashOf(subject: PasswordHasher): Promise<string> {
+      const verify = jest.spyOn(subject, 'verify');
+      await expect(subject.verifyAgainstDummy(PASSWORD)).resolves.toBe(false);
       expect(verify).toHaveBeenCalledTimes(1);
       const [dummyHash, password] = verify.mock.calls[0];
       expect(password).toBe(PASSWORD);
-      expect(parsePhc(dummyHash)).toMatchObject({
-        id: 'argon2id',
-        params: { m: '19456', t: '2', p: '1' },
-      });
+      return dummyHash;
+    }
+
+    it('verifies against a hash shaped like a real one, which argon2 computes in full', async () => {
+      const dummyHash = await dummyHashOf(passwords);
+
+      const dummy = parsePhc(dummyHash);
+      const real = parsePhc(storedHash);
+      expect(dummy).toMatchObject({ id: 'argon2id', version: real.version });
+      expect(dummy.params).toEqual(real.params);
+      // Salt and digest as long as a real hash's, so the verification costs the same.
+      expect(dummy.rest.map((part) => part.length)).toEqual(real.rest.map((part) => part.length));
+      // PasswordHasher.verify would answer false for a malformed hash too, without any argon2
+      // work; argon2 itself only resolves (rather than rejects) once it has computed the hash.
+      await expect(argon2.verify(dummyHash, PASSWORD)).resolves.toBe(false);
+    });
+
+    it('follows the configured parameters, and differs between instances', async () => {
+      const stronger = new PasswordHasher(
+        {
+          minLength: 15,
+          maxLength: 128,
+          argon2: { memoryCost: 47104, timeCost: 3, parallelism: 1 },
+        },
+        { argon2MaxConcurrency: 1 },
+      );
+
+      const dummyHash = await dummyHashOf(stronger);
+
+      expect(parsePhc(dummyHash).params).toEqual({ m: '47104', t: '3', p: '1' });
+      expect(dummyHash).not.toBe(await dummyHashOf(passwords));
     });
   });
 

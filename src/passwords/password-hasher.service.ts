@@ -1,9 +1,9 @@
-import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import * as argon2 from 'argon2';
 import { randomBytes } from 'node:crypto';
 import { operationsConfig } from '../config/operations.config';
-import { passwordConfig } from '../config/password.config';
+import { PasswordConfig, passwordConfig } from '../config/password.config';
 import { ConcurrencyLimit } from './concurrency-limit';
 import { normalizePassword } from './password-policy.service';
 
@@ -11,9 +11,27 @@ import { normalizePassword } from './password-policy.service';
 // m,p,t, so they are read by name, not position.
 const PHC_ARGON2ID = /^\$argon2id\$v=(\d+)\$([a-z]=\d+(?:,[a-z]=\d+)*)\$/;
 
+/** PHC's base64: the standard alphabet without padding. */
+const phcBase64 = (bytes: Buffer): string => bytes.toString('base64').replace(/=+$/, '');
+
+/**
+ * A stored hash that no password matches, at the given parameters: verifying a password against
+ * it costs one whole argon2id computation, like a real account's. It is assembled rather than
+ * computed, from a random salt and a random 32-byte digest (the sizes argon2 writes), so the
+ * service spends no hash on it at start-up; a password that matched it would be a preimage of a
+ * random 256-bit value.
+ */
+export function unmatchableHash(parameters: PasswordConfig['argon2']): string {
+  const { memoryCost, timeCost, parallelism } = parameters;
+  return (
+    `$argon2id$v=19$m=${memoryCost},t=${timeCost},p=${parallelism}` +
+    `$${phcBase64(randomBytes(16))}$${phcBase64(randomBytes(32))}`
+  );
+}
+
 @Injectable()
-export class PasswordHasher implements OnModuleInit {
-  private dummyHash = '';
+export class PasswordHasher {
+  private readonly dummyHash: string;
   private readonly limit: ConcurrencyLimit;
 
   constructor(
@@ -22,6 +40,7 @@ export class PasswordHasher implements OnModuleInit {
     operations: Pick<ConfigType<typeof operationsConfig>, 'argon2MaxConcurrency'>,
   ) {
     this.limit = new ConcurrencyLimit(operations.argon2MaxConcurrency);
+    this.dummyHash = unmatchableHash(config.argon2);
   }
 
   /** argon2 operations waiting for a slot (exported as a metric). */
@@ -31,10 +50,6 @@ export class PasswordHasher implements OnModuleInit {
 
   get maxConcurrency(): number {
     return this.limit.max;
-  }
-
-  async onModuleInit(): Promise<void> {
-    this.dummyHash = await this.hash(randomBytes(32).toString('base64url'));
   }
 
   hash(password: string): Promise<string> {
