@@ -1,7 +1,8 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
+import { connectRedis } from '../common/redis-client';
 import { operationsConfig } from '../config/operations.config';
 
 const PING_TIMEOUT_MS = 1000;
@@ -9,7 +10,7 @@ const PING_TIMEOUT_MS = 1000;
 /** PING on a connection of its own, so a probe never queues behind the throttling traffic. */
 @Injectable()
 export class RedisHealthIndicator implements OnModuleDestroy {
-  private client?: Redis;
+  private client?: Promise<Redis>;
 
   constructor(
     private readonly health: HealthIndicatorService,
@@ -27,7 +28,7 @@ export class RedisHealthIndicator implements OnModuleDestroy {
       const timeout = new Promise<never>((_resolve, reject) => {
         timer = setTimeout(() => reject(new Error('timeout')), PING_TIMEOUT_MS);
       });
-      await Promise.race([this.connection().ping(), timeout]);
+      await Promise.race([this.connection().then((client) => client.ping()), timeout]);
       return indicator.up();
     } catch (error) {
       return indicator.down({ message: error instanceof Error ? error.message : 'unreachable' });
@@ -36,19 +37,15 @@ export class RedisHealthIndicator implements OnModuleDestroy {
     }
   }
 
-  onModuleDestroy(): void {
-    this.client?.disconnect();
+  async onModuleDestroy(): Promise<void> {
+    (await this.client)?.disconnect();
   }
 
-  private connection(): Redis {
-    if (!this.client) {
-      this.client = new Redis(this.config.redisUrl as string, {
-        connectTimeout: PING_TIMEOUT_MS,
-        maxRetriesPerRequest: 1,
-      });
-      // Failures surface as a "down" check; without a listener ioredis prints each one.
-      this.client.on('error', () => undefined);
-    }
+  private connection(): Promise<Redis> {
+    this.client ??= connectRedis(this.config.redisUrl as string, {
+      connectTimeout: PING_TIMEOUT_MS,
+      maxRetriesPerRequest: 1,
+    });
     return this.client;
   }
 }

@@ -1,5 +1,5 @@
 import { OnModuleDestroy } from '@nestjs/common';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import { DelayPolicy } from './throttle-policy';
 import { Claim, ThrottleStore, WindowState } from './throttle-store';
 
