@@ -3,8 +3,8 @@ import type { RedisOptions } from 'ioredis';
 
 /**
  * A Redis client, for the deployments that set REDIS_URL. ioredis is loaded on first use rather
- * than with the service: without Redis (the SQLite default) its modules were about 50 ms of every
- * start-up and about 2 MiB of memory (docs/PERFORMANCE.md).
+ * than with the service: without Redis (the SQLite default) its modules cost every instance 6-7
+ * MiB of memory and about 50 ms of loading (docs/PERFORMANCE.md).
  */
 export async function connectRedis(url: string, options: RedisOptions): Promise<Redis> {
   const { default: RedisClient } = await import('ioredis');
