@@ -284,7 +284,7 @@ async function protectedRoute(base) {
   return { url: `${base}/users/me`, headers: { authorization: `Bearer ${token}` } };
 }
 
-/** Scenario 1 alone, after its warm-up: the RS256 row and the CPU profile. */
+/** Scenario 1 alone on a started server, after its warm-up. */
 async function protectedRouteOnly(server) {
   const me = await protectedRoute(server.base);
   await load({ ...me, connections: 50, duration: WARMUP_SECONDS });
@@ -308,10 +308,11 @@ async function runPair(run) {
   }
 }
 
-async function runRs256() {
-  const server = await startService('RS256');
+/** Scenario 1 alone on a service of its own: the RS256 row, and the CPU profile's run. */
+async function protectedRouteOnService(alg) {
+  const server = await startService(alg);
   try {
-    return await protectedRouteOnly(server);
+    return { coldStart: server.coldStart, protectedRoute: await protectedRouteOnly(server) };
   } finally {
     await server.stop();
   }
@@ -425,13 +426,7 @@ async function main() {
   }
   if (CPU_PROF) {
     fs.mkdirSync(CPU_PROF, { recursive: true });
-    const server = await startService();
-    try {
-      const protectedRoute = await protectedRouteOnly(server);
-      console.log(JSON.stringify({ coldStart: server.coldStart, protectedRoute }));
-    } finally {
-      await server.stop();
-    }
+    console.log(JSON.stringify(await protectedRouteOnService()));
     console.log(
       `profile written to ${CPU_PROF}; summarise: node bench/cpu-profile-summary.js <file>`,
     );
@@ -443,7 +438,7 @@ async function main() {
     process.stderr.write(`run ${run}/${RUNS}: service and ceiling, scenario by scenario...\n`);
     const pair = await runPair(run);
     process.stderr.write(`run ${run}/${RUNS}: service with RS256...\n`);
-    pair.service.rs256 = await runRs256();
+    pair.service.rs256 = (await protectedRouteOnService('RS256')).protectedRoute;
     service.push(pair.service);
     ceiling.push(pair.ceiling);
   }

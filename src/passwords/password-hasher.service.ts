@@ -21,7 +21,7 @@ const phcBase64 = (bytes: Buffer): string => bytes.toString('base64').replace(/=
  * service spends no hash on it at start-up; a password that matched it would be a preimage of a
  * random 256-bit value.
  */
-export function unmatchableHash(parameters: PasswordConfig['argon2']): string {
+function unmatchableHash(parameters: PasswordConfig['argon2']): string {
   const { memoryCost, timeCost, parallelism } = parameters;
   return (
     `$argon2id$v=19$m=${memoryCost},t=${timeCost},p=${parallelism}` +
