@@ -1,6 +1,8 @@
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger as NestLogger } from '@nestjs/common';
 import { Logger } from 'nestjs-pino';
 import type { Logger as RootLogger } from 'pino';
+import { drainHandlersOnClose } from './common/drain-on-close';
 import { securityHeaders, securityHeadersFor } from './common/security-headers';
 import { OperationsConfig, operationsConfig } from './config/operations.config';
 import { trustProxySetting } from './config/throttling.config';
@@ -46,6 +48,9 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
     done();
   });
   fastify.addHook('onResponse', accessLog(app.get<RootLogger>(ROOT_LOGGER)));
+  drainHandlersOnClose(fastify, (running) =>
+    new NestLogger('Shutdown').log(`Waiting for requests still running: ${running}`),
+  );
   // Fastify parses text/plain by default; no route takes it, so it gets 415 like any other type.
   fastify.removeContentTypeParser('text/plain');
   const { corsOrigins } = app.get<OperationsConfig>(operationsConfig.KEY);

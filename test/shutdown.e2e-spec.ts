@@ -1,30 +1,65 @@
+import { connect } from 'node:net';
 import { BuiltApp, startBuiltApp, stopBuiltApp } from './utils/built-app';
 import { ADMIN } from './utils/test-app';
 import { createTestDatabase, TestDatabase } from './utils/test-database';
 
 const pause = (ms: number) => new Promise((wait) => setTimeout(wait, ms));
 
+// A deliberately slow argon2 (about a second) keeps a login in flight when the signal lands.
+const SLOW_ARGON2 = { ARGON2_TIME_COST: '60' };
+// Info and above, so the test can read the shutdown's lines and any error logged on the way.
+const LOGGED = { LOG_LEVEL: 'info' };
+
+function adminLogin(url: string): Promise<Response> {
+  return fetch(`${url}/auth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', connection: 'close' },
+    body: new URLSearchParams({ username: ADMIN.username, password: ADMIN.password }),
+  });
+}
+
+/**
+ * A login whose client goes away with a TCP reset (as a proxy or a killed client does), which
+ * closes the server's side of the connection at once, with the login still running.
+ */
+async function abandonedAdminLogin(url: string, afterMs: number): Promise<void> {
+  const { hostname, port } = new URL(url);
+  const body = new URLSearchParams({ username: ADMIN.username, password: ADMIN.password });
+  const socket = connect(Number(port), hostname);
+  await new Promise((connected) => socket.once('connect', connected));
+  socket.write(
+    `POST /auth/token HTTP/1.1\r\nHost: ${hostname}\r\n` +
+      `Content-Type: application/x-www-form-urlencoded\r\n` +
+      `Content-Length: ${Buffer.byteLength(body.toString())}\r\n\r\n${body.toString()}`,
+  );
+  await pause(afterMs);
+  socket.resetAndDestroy();
+}
+
+/** The pino lines at level error (50) or above. */
+function errorLines(stdout: string): string[] {
+  return stdout
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .filter((line) => (JSON.parse(line) as { level: number }).level >= 50);
+}
+
 describe('SIGTERM on the built app', () => {
   let database: TestDatabase;
   let app: BuiltApp;
 
-  beforeAll(async () => {
+  beforeEach(async () => {
     database = await createTestDatabase();
-    // A deliberately slow argon2 (about a second) keeps the login in flight when the signal lands.
-    app = await startBuiltApp({ DATABASE_URL: database.url, ARGON2_TIME_COST: '60' });
+    app = await startBuiltApp({ DATABASE_URL: database.url, ...SLOW_ARGON2, ...LOGGED });
   });
 
-  afterAll(async () => {
+  afterEach(async () => {
     await stopBuiltApp(app);
     await database.drop();
   });
 
   it('finishes the login in flight, refuses new connections, and exits 0', async () => {
-    const login = fetch(`${app.url}/auth/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', connection: 'close' },
-      body: new URLSearchParams({ username: ADMIN.username, password: ADMIN.password }),
-    });
+    const login = adminLogin(app.url);
     const answeredAt = login.then(() => Date.now());
     await pause(300);
     app.child.kill('SIGTERM');
@@ -39,5 +74,25 @@ describe('SIGTERM on the built app', () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ token_type: 'bearer' });
     await expect(app.exited).resolves.toEqual({ code: 0, signal: null });
+  });
+
+  it('finishes a login whose client went away before it closes the database', async () => {
+    await abandonedAdminLogin(app.url, 300);
+    await pause(100);
+    app.child.kill('SIGTERM');
+
+    await expect(app.exited).resolves.toEqual({ code: 0, signal: null });
+    expect(app.stdout()).toContain('Waiting for requests still running: 1');
+    expect(errorLines(app.stdout())).toEqual([]);
+
+    // The same database again: the abandoned login ran to its end and opened its session.
+    app = await startBuiltApp({ DATABASE_URL: database.url, ...SLOW_ARGON2, ...LOGGED });
+    const response = await adminLogin(app.url);
+    expect(response.status).toBe(200);
+    const { access_token: token } = (await response.json()) as { access_token: string };
+    const sessions = await fetch(`${app.url}/users/me/sessions`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(await sessions.json()).toHaveLength(2);
   });
 });

@@ -1,0 +1,40 @@
+import type { FastifyInstance } from 'fastify';
+
+/**
+ * Makes Fastify's close wait for every route handler still running, including those whose client
+ * has gone.
+ *
+ * Nest runs a request's guards, pipes, handler and exception filters inside the one function it
+ * gives Fastify for the route, and that function keeps running when the connection goes away.
+ * Fastify's close waits for open connections only, and a connection reset by the client (or a
+ * proxy) is no longer open. Without this, the database could close under such a request: a
+ * login's writes failing, or a password change applied without the sessions it revokes.
+ *
+ * Call before the routes are registered (Nest registers them in `listen` or `init`).
+ */
+export function drainHandlersOnClose(
+  fastify: FastifyInstance,
+  onWait: (running: number) => void,
+): void {
+  const running = new Set<Promise<unknown>>();
+  fastify.addHook('onRoute', (route) => {
+    const handler = route.handler;
+    route.handler = function (this: FastifyInstance, request, reply) {
+      const result: unknown = handler.call(this, request, reply);
+      if (result instanceof Promise) {
+        running.add(result);
+        const settled = () => running.delete(result);
+        result.then(settled, settled);
+      }
+      return result;
+    };
+  });
+  // Registered before Fastify's own closing of the server, so it runs after it (onClose hooks
+  // run last-registered first): no request can start once this waits.
+  fastify.addHook('onClose', async () => {
+    if (running.size > 0) {
+      onWait(running.size);
+      await Promise.allSettled(running);
+    }
+  });
+}
