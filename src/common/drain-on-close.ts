@@ -16,14 +16,23 @@ export function drainHandlersOnClose(
   fastify: FastifyInstance,
   onWait: (running: number) => void,
 ): void {
-  const running = new Set<Promise<unknown>>();
+  // A count, not a set of the handlers' promises: a long-lived set holding every request's
+  // promise, even briefly, had V8 promote request garbage into old space (15 MiB more after ten
+  // seconds of GET /users/me, issue 5's bench).
+  let running = 0;
+  let allSettled: (() => void) | undefined;
+  const settled = () => {
+    running -= 1;
+    if (running === 0) {
+      allSettled?.();
+    }
+  };
   fastify.addHook('onRoute', (route) => {
     const handler = route.handler;
     route.handler = function (this: FastifyInstance, request, reply) {
       const result: unknown = handler.call(this, request, reply);
       if (result instanceof Promise) {
-        running.add(result);
-        const settled = () => running.delete(result);
+        running += 1;
         result.then(settled, settled);
       }
       return result;
@@ -32,9 +41,9 @@ export function drainHandlersOnClose(
   // Registered before Fastify's own closing of the server, so it runs after it (onClose hooks
   // run last-registered first): no request can start once this waits.
   fastify.addHook('onClose', async () => {
-    if (running.size > 0) {
-      onWait(running.size);
-      await Promise.allSettled(running);
+    if (running > 0) {
+      onWait(running);
+      await new Promise<void>((resolve) => (allSettled = resolve));
     }
   });
 }
