@@ -33,7 +33,7 @@ async function bootstrap(): Promise<void> {
   const { port, host } = app.get<ReturnType<typeof appConfig>>(appConfig.KEY);
   await app.listen(port, host);
   const { workerThreadNice } = app.get<OperationsConfig>(operationsConfig.KEY);
-  const lowered = lowerWorkerThreadPriority(workerThreadNice);
+  const lowered = await lowerWorkerThreadPriority(workerThreadNice);
   if (lowered > 0) {
     new Logger('Bootstrap').log(
       `${lowered} worker threads run ${workerThreadNice} nice levels below the event loop`,

@@ -169,5 +169,42 @@ describe('the built app at start-up', () => {
         expect((await exited).code).toBe(0);
       },
     );
+
+    it('hashes below the event loop after a start that gave libuv no work (the admin already there)', async () => {
+      const port = String(20000 + Math.floor(Math.random() * 20000));
+      const env = {
+        PORT: port,
+        DATABASE_URL: database.url,
+        BOOTSTRAP_ADMIN_USERNAME: 'nice.admin',
+        BOOTSTRAP_ADMIN_PASSWORD: 'a passphrase for the nice test',
+      };
+      // The first start creates the admin (one hash); the second finds it and hashes nothing,
+      // which on PostgreSQL leaves libuv's pool unstarted until the first login.
+      const first = runBuiltApp(env);
+      expect((await waitForHttp(`http://127.0.0.1:${port}/health`, 20000)).status).toBe(200);
+      first.child.kill('SIGTERM');
+      expect((await first.exited).code).toBe(0);
+
+      const { child, exited } = runBuiltApp(env);
+      try {
+        expect((await waitForHttp(`http://127.0.0.1:${port}/health`, 20000)).status).toBe(200);
+        const login = await fetch(`http://127.0.0.1:${port}/auth/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({
+            grant_type: 'password',
+            username: env.BOOTSTRAP_ADMIN_USERNAME,
+            password: env.BOOTSTRAP_ADMIN_PASSWORD,
+          }),
+        });
+        expect(login.status).toBe(200);
+        const nice = threadNiceValues(child.pid as number);
+        const workers = [...nice].filter(([thread]) => thread !== child.pid);
+        expect(workers.map(([, value]) => value)).toEqual(workers.map(() => 10));
+      } finally {
+        child.kill('SIGTERM');
+      }
+      expect((await exited).code).toBe(0);
+    });
   });
 });

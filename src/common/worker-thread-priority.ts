@@ -1,4 +1,5 @@
 import { readdirSync } from 'node:fs';
+import { access } from 'node:fs/promises';
 import { getPriority, setPriority } from 'node:os';
 
 /**
@@ -14,13 +15,18 @@ import { getPriority, setPriority } from 'node:os';
  * and every protected request queued behind it. With the pool below the loop, the loop takes the
  * CPU whenever it has a request to serve, and hashing gets the rest.
  *
- * Call it once the pool exists (the start-up argon2 hash creates it): threads created later inherit
- * the priority of the thread that creates them.
+ * Threads created later inherit the priority of the thread that creates them, and libuv creates
+ * its whole pool on the first piece of work it is given, from the event loop. So the pool is
+ * started here first: a start-up does not always give it work (on PostgreSQL, with the bootstrap
+ * admin already there, nothing hashes and nothing reads a file through the pool), and the pool
+ * created at the first login would otherwise hash at the event loop's priority.
  */
-export function lowerWorkerThreadPriority(levels: number): number {
+export async function lowerWorkerThreadPriority(levels: number): Promise<number> {
   if (levels === 0) {
     return 0;
   }
+  // Any work handed to the pool starts all of its threads.
+  await access(__filename);
   let threadIds: number[];
   try {
     threadIds = readdirSync('/proc/self/task').map(Number);
