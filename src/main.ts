@@ -33,11 +33,9 @@ async function bootstrap(): Promise<void> {
   const { port, host } = app.get<ReturnType<typeof appConfig>>(appConfig.KEY);
   await app.listen(port, host);
   const { workerThreadNice } = app.get<OperationsConfig>(operationsConfig.KEY);
-  const lowered = await lowerWorkerThreadPriority(workerThreadNice);
+  const { lowered, nice } = await lowerWorkerThreadPriority(workerThreadNice);
   if (lowered > 0) {
-    new Logger('Bootstrap').log(
-      `${lowered} worker threads run ${workerThreadNice} nice levels below the event loop`,
-    );
+    new Logger('Bootstrap').log(`${lowered} worker threads lowered to nice ${nice}`);
   }
 
   // Nest's own shutdown hooks re-raise the signal, which exits non-zero; orchestrators expect 0.

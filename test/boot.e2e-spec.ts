@@ -139,10 +139,11 @@ describe('the built app at start-up', () => {
     });
 
     it.each([
-      ['10 by default', {}, 0, 10],
+      ['19 by default', {}, 0, 19],
       ['4 with WORKER_THREAD_NICE=4', { WORKER_THREAD_NICE: '4' }, 0, 4],
       ['0, unchanged, with WORKER_THREAD_NICE=0', { WORKER_THREAD_NICE: '0' }, 0, 0],
-      ['15 when the whole app was started at nice 5', {}, 5, 15],
+      ['15 when the whole app was started at nice 5', { WORKER_THREAD_NICE: '10' }, 5, 15],
+      ['19, the lowest there is, when started at nice 5 by default', {}, 5, 19],
     ])(
       'runs every thread but the event loop at nice %s, so that hashing yields to requests',
       async (_case, extraEnv: Record<string, string>, loopNice, workerNice) => {
@@ -200,7 +201,7 @@ describe('the built app at start-up', () => {
         expect(login.status).toBe(200);
         const nice = threadNiceValues(child.pid as number);
         const workers = [...nice].filter(([thread]) => thread !== child.pid);
-        expect(workers.map(([, value]) => value)).toEqual(workers.map(() => 10));
+        expect(workers.map(([, value]) => value)).toEqual(workers.map(() => 19));
       } finally {
         child.kill('SIGTERM');
       }

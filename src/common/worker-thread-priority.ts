@@ -5,10 +5,10 @@ import { getPriority, setPriority } from 'node:os';
 /**
  * Lowers the CPU priority of every thread of this process except the event loop's by `levels` nice
  * levels (relative to the event loop's own, so a process already started under `nice` keeps the
- * gap), and returns how many threads it lowered. On Linux the nice value belongs to each thread
- * (setpriority(2), "BUGS"), and os.setPriority passes the id straight to it, so a thread id from
- * /proc/self/task names exactly that thread. Elsewhere there is no /proc/self/task, and nothing
- * changes.
+ * gap, down to nice 19, the lowest there is), and returns how many threads it lowered and to which
+ * nice value. On Linux the nice value belongs to each thread (setpriority(2), "BUGS"), and
+ * os.setPriority passes the id straight to it, so a thread id from /proc/self/task names exactly
+ * that thread. Elsewhere there is no /proc/self/task, and nothing changes.
  *
  * Why (issue 5): argon2 keeps libuv's pool threads busy for tens of milliseconds per login, on the
  * same cores as the event loop. At equal priority a login flood took most of the CPU from the loop,
@@ -21,9 +21,12 @@ import { getPriority, setPriority } from 'node:os';
  * admin already there, nothing hashes and nothing reads a file through the pool), and the pool
  * created at the first login would otherwise hash at the event loop's priority.
  */
-export async function lowerWorkerThreadPriority(levels: number): Promise<number> {
+export async function lowerWorkerThreadPriority(
+  levels: number,
+): Promise<{ lowered: number; nice: number }> {
+  const nice = Math.min(19, getPriority(process.pid) + levels);
   if (levels === 0) {
-    return 0;
+    return { lowered: 0, nice };
   }
   // Any work handed to the pool starts all of its threads.
   await access(__filename);
@@ -31,9 +34,8 @@ export async function lowerWorkerThreadPriority(levels: number): Promise<number>
   try {
     threadIds = readdirSync('/proc/self/task').map(Number);
   } catch {
-    return 0;
+    return { lowered: 0, nice };
   }
-  const nice = Math.min(19, getPriority(process.pid) + levels);
   let lowered = 0;
   for (const threadId of threadIds) {
     if (threadId === process.pid) {
@@ -46,5 +48,5 @@ export async function lowerWorkerThreadPriority(levels: number): Promise<number>
       // The thread ended between the listing and the call (lowering a priority needs no privilege).
     }
   }
-  return lowered;
+  return { lowered, nice };
 }

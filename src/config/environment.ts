@@ -252,7 +252,7 @@ export class Environment {
   @Min(0)
   @Max(19)
   @IsInt()
-  WORKER_THREAD_NICE = 10;
+  WORKER_THREAD_NICE = 19;
 
   /** Unset: `info`, or `warn` when NODE_ENV=test so that test runs stay readable. */
   @IsOptional()
