@@ -17,8 +17,8 @@ export function drainHandlersOnClose(
   onWait: (running: number) => void,
 ): void {
   // A count, not a set of the handlers' promises: a long-lived set holding every request's
-  // promise, even briefly, had V8 promote request garbage into old space (15 MiB more after ten
-  // seconds of GET /users/me, issue 5's bench).
+  // promise, even briefly, left 12-16 MiB more in V8's old space after ten seconds of GET
+  // /users/me (measured for issue 5, docs/PERFORMANCE.md).
   let running = 0;
   let allSettled: (() => void) | undefined;
   const settled = () => {
