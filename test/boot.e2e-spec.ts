@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { passwordLogin } from './utils/built-app';
 import { createTestDatabase, TestDatabase } from './utils/test-database';
 
 const MAIN = resolve(__dirname, '../dist/src/main.js');
@@ -189,14 +190,9 @@ describe('the built app at start-up', () => {
       const { child, exited } = runBuiltApp(env);
       try {
         expect((await waitForHttp(`http://127.0.0.1:${port}/health`, 20000)).status).toBe(200);
-        const login = await fetch(`http://127.0.0.1:${port}/auth/token`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams({
-            grant_type: 'password',
-            username: env.BOOTSTRAP_ADMIN_USERNAME,
-            password: env.BOOTSTRAP_ADMIN_PASSWORD,
-          }),
+        const login = await passwordLogin(`http://127.0.0.1:${port}`, {
+          username: env.BOOTSTRAP_ADMIN_USERNAME,
+          password: env.BOOTSTRAP_ADMIN_PASSWORD,
         });
         expect(login.status).toBe(200);
         const nice = threadNiceValues(child.pid as number);

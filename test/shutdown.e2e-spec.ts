@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { BuiltApp, startBuiltApp, stopBuiltApp } from './utils/built-app';
+import { BuiltApp, passwordLogin, startBuiltApp, stopBuiltApp } from './utils/built-app';
 import { ADMIN } from './utils/test-app';
 import { createTestDatabase, TestDatabase } from './utils/test-database';
 
@@ -9,14 +9,6 @@ const pause = (ms: number) => new Promise((wait) => setTimeout(wait, ms));
 const SLOW_ARGON2 = { ARGON2_TIME_COST: '60' };
 // Info and above, so the test can read the shutdown's lines and any error logged on the way.
 const LOGGED = { LOG_LEVEL: 'info' };
-
-function adminLogin(url: string): Promise<Response> {
-  return fetch(`${url}/auth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', connection: 'close' },
-    body: new URLSearchParams({ username: ADMIN.username, password: ADMIN.password }),
-  });
-}
 
 /**
  * A login whose client goes away with a TCP reset (as a proxy or a killed client does), which
@@ -59,7 +51,7 @@ describe('SIGTERM on the built app', () => {
   });
 
   it('finishes the login in flight, refuses new connections, and exits 0', async () => {
-    const login = adminLogin(app.url);
+    const login = passwordLogin(app.url, ADMIN);
     const answeredAt = login.then(() => Date.now());
     await pause(300);
     app.child.kill('SIGTERM');
@@ -88,7 +80,7 @@ describe('SIGTERM on the built app', () => {
 
     // The same database again: the abandoned login ran to its end and opened its session.
     app = await startBuiltApp({ DATABASE_URL: database.url, ...SLOW_ARGON2, ...LOGGED });
-    const response = await adminLogin(app.url);
+    const response = await passwordLogin(app.url, ADMIN);
     expect(response.status).toBe(200);
     const { access_token: token } = (await response.json()) as { access_token: string };
     const sessions = await fetch(`${app.url}/users/me/sessions`, {

@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ADMIN } from './test-app';
+import { ADMIN, Credentials } from './test-app';
 
 export const MAIN = resolve(__dirname, '../../dist/src/main.js');
 
@@ -70,4 +70,13 @@ export async function stopBuiltApp(app: BuiltApp): Promise<{ code: number | null
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The password grant against a started app over plain HTTP, on a connection that closes after. */
+export function passwordLogin(url: string, { username, password }: Credentials): Promise<Response> {
+  return fetch(`${url}/auth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', connection: 'close' },
+    body: new URLSearchParams({ grant_type: 'password', username, password }),
+  });
 }
