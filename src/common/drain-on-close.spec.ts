@@ -25,6 +25,7 @@ function connectionRefused(port: number): Promise<boolean> {
 describe('drainHandlersOnClose', () => {
   let fastify: FastifyInstance;
   let waitedFor: number[];
+  let waitReported: Promise<void>;
   let handlerStarted: () => void;
   let started: Promise<void>;
   let finishHandler: (outcome: 'resolve' | 'reject') => void;
@@ -34,9 +35,14 @@ describe('drainHandlersOnClose', () => {
   beforeEach(async () => {
     fastify = Fastify();
     waitedFor = [];
+    let reportWait: () => void;
+    waitReported = new Promise((resolve) => (reportWait = resolve));
     handlerDone = false;
     started = new Promise((resolve) => (handlerStarted = resolve));
-    drainHandlersOnClose(fastify, (running) => waitedFor.push(running));
+    drainHandlersOnClose(fastify, (running) => {
+      waitedFor.push(running);
+      reportWait();
+    });
     fastify.get('/slow', async () => {
       handlerStarted();
       await new Promise<void>((resolve, reject) => {
@@ -60,7 +66,8 @@ describe('drainHandlersOnClose', () => {
 
     let closed = false;
     const closing = fastify.close().then(() => (closed = true));
-    await new Promise((later) => setTimeout(later, 50));
+    // Not a fixed pause: on a loaded machine close takes a while to reach the drain.
+    await waitReported;
 
     expect(closed).toBe(false);
     expect(waitedFor).toEqual([1]);
