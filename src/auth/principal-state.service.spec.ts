@@ -1,7 +1,7 @@
 import { ClientsService } from '../clients/clients.service';
 import { PreparedStatements } from '../database/prepared-statements';
 import { SessionsService } from '../sessions/sessions.service';
-import { AccessTokenDenylist } from '../tokens/access-token-denylist.service';
+import { AccessTokenDenylist } from '../tokens/access-token-denylist';
 import { User } from '../users/entities/user.entity';
 import { UsersService } from '../users/users.service';
 import { PrincipalStateService } from './principal-state.service';

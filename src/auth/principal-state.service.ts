@@ -6,7 +6,7 @@ import { ClientsService } from '../clients/clients.service';
 import { PreparedStatements } from '../database/prepared-statements';
 import { Session } from '../sessions/entities/session.entity';
 import { SessionsService } from '../sessions/sessions.service';
-import { AccessTokenDenylist } from '../tokens/access-token-denylist.service';
+import { AccessTokenDenylist } from '../tokens/access-token-denylist';
 import { User } from '../users/entities/user.entity';
 import { UsersService } from '../users/users.service';
 

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { appConfig } from '../config/app.config';
 import { SessionsService } from '../sessions/sessions.service';
-import { AccessTokenDenylist } from '../tokens/access-token-denylist.service';
+import { AccessTokenDenylist } from '../tokens/access-token-denylist';
 import { AccessTokenClaims, AccessTokensService } from '../tokens/access-tokens.service';
 import { UsersService } from '../users/users.service';
 import { AuthService } from './auth.service';

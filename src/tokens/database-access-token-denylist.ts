@@ -1,22 +1,25 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { LessThan, Repository } from 'typeorm';
+import { AccessTokenDenylist, denylistEntryEnd } from './access-token-denylist';
 import { RevokedAccessToken } from './entities/revoked-access-token.entity';
 
-/** Revoked access tokens by `jti`, each kept until the token would have expired anyway. */
+/** The denylist in the `revoked_access_tokens` table, where REDIS_URL is not set. */
 @Injectable()
-export class AccessTokenDenylist {
+export class DatabaseAccessTokenDenylist extends AccessTokenDenylist {
   constructor(
     @InjectRepository(RevokedAccessToken)
     private readonly revoked: Repository<RevokedAccessToken>,
-  ) {}
+  ) {
+    super();
+  }
 
   async revoke(jti: string, expiresAt: Date): Promise<void> {
     // Revoking twice is fine (RFC 7009 answers 200 either way); the first entry stands.
     await this.revoked
       .createQueryBuilder()
       .insert()
-      .values({ jti, expiresAt })
+      .values({ jti, expiresAt: denylistEntryEnd(expiresAt) })
       .orIgnore()
       .execute();
     await this.revoked.delete({ expiresAt: LessThan(new Date()) });
