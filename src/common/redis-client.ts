@@ -14,3 +14,12 @@ export async function connectRedis(url: string, options: RedisOptions): Promise<
   client.on('error', () => undefined);
   return client;
 }
+
+/** Closes a client on shutdown; QUIT would wait in the offline queue forever if Redis never answered. */
+export async function closeRedis(client: Redis): Promise<void> {
+  if (client.status === 'ready') {
+    await client.quit();
+  } else {
+    client.disconnect();
+  }
+}

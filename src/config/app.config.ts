@@ -11,6 +11,7 @@ export const appConfig = registerAs('app', () => {
     issuer,
     audience: env.AUDIENCE ?? issuer,
     redisUrl: env.REDIS_URL,
+    redisKeyPrefix: env.REDIS_KEY_PREFIX,
   };
 });
 export type AppConfig = ReturnType<typeof appConfig>;

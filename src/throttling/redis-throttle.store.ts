@@ -1,5 +1,6 @@
 import { OnModuleDestroy } from '@nestjs/common';
 import type Redis from 'ioredis';
+import { closeRedis } from '../common/redis-client';
 import { DelayPolicy } from './throttle-policy';
 import { Claim, ThrottleStore, WindowState } from './throttle-store';
 
@@ -58,13 +59,8 @@ export class RedisThrottleStore extends ThrottleStore implements OnModuleDestroy
     super();
   }
 
-  async onModuleDestroy(): Promise<void> {
-    // QUIT would wait in the offline queue forever if Redis never answered.
-    if (this.redis.status === 'ready') {
-      await this.redis.quit();
-    } else {
-      this.redis.disconnect();
-    }
+  onModuleDestroy(): Promise<void> {
+    return closeRedis(this.redis);
   }
 
   async claim(key: string, policy: DelayPolicy, now: number): Promise<Claim> {

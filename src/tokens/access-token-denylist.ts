@@ -1,6 +1,11 @@
 import { CLOCK_SKEW_SECONDS } from './clock-skew';
 
-/** Revoked access tokens by `jti`, each kept for as long as the token could still verify. */
+/**
+ * Revoked access tokens by `jti`: in the database, or in Redis when REDIS_URL is set (the
+ * contract's "revocation lists live in Redis"). Either way every instance sees a revocation on
+ * its next request: the Redis store moves the database's revocation epoch itself, as the
+ * database store's insert does through its trigger.
+ */
 export abstract class AccessTokenDenylist {
   /** Refuses the token with this `jti`, whose `exp` is `expiresAt`, for as long as it could verify. */
   abstract revoke(jti: string, expiresAt: Date): Promise<void>;

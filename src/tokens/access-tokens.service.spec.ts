@@ -32,6 +32,7 @@ const app: ConfigType<typeof appConfig> = {
   issuer: ISSUER,
   audience: AUDIENCE,
   redisUrl: undefined,
+  redisKeyPrefix: 'portcullis:',
 };
 
 function authSettings(accessTokenTtl = 900): ConfigType<typeof authConfig> {

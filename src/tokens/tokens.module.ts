@@ -1,5 +1,10 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import { ConfigType } from '@nestjs/config';
+import { getRepositoryToken, TypeOrmModule } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { connectRedis } from '../common/redis-client';
+import { appConfig } from '../config/app.config';
+import { PreparedStatements } from '../database/prepared-statements';
 import { AccessTokenDenylist } from './access-token-denylist';
 import { AccessTokensService } from './access-tokens.service';
 import { DatabaseAccessTokenDenylist } from './database-access-token-denylist';
@@ -7,6 +12,7 @@ import { RevokedAccessToken } from './entities/revoked-access-token.entity';
 import { SigningKey } from './entities/signing-key.entity';
 import { JwksController } from './jwks.controller';
 import { KeysController } from './keys.controller';
+import { RedisAccessTokenDenylist } from './redis-access-token-denylist';
 import { SigningKeysService } from './signing-keys.service';
 
 @Module({
@@ -15,7 +21,25 @@ import { SigningKeysService } from './signing-keys.service';
   providers: [
     SigningKeysService,
     AccessTokensService,
-    { provide: AccessTokenDenylist, useClass: DatabaseAccessTokenDenylist },
+    {
+      provide: AccessTokenDenylist,
+      inject: [appConfig.KEY, PreparedStatements, getRepositoryToken(RevokedAccessToken)],
+      useFactory: async (
+        config: ConfigType<typeof appConfig>,
+        statements: PreparedStatements,
+        revoked: Repository<RevokedAccessToken>,
+      ): Promise<AccessTokenDenylist> =>
+        config.redisUrl
+          ? new RedisAccessTokenDenylist(
+              // A request waits for Redis at most one retry, then fails closed (503).
+              await connectRedis(config.redisUrl, {
+                keyPrefix: config.redisKeyPrefix,
+                maxRetriesPerRequest: 1,
+              }),
+              statements,
+            )
+          : new DatabaseAccessTokenDenylist(revoked),
+    },
   ],
   exports: [SigningKeysService, AccessTokensService, AccessTokenDenylist],
 })
