@@ -98,7 +98,8 @@ class Generation implements PrincipalState {
  * memory while nothing that could revoke a token has changed anywhere.
  *
  * Every such write raises the revocation epoch in the same statement (database triggers, see the
- * RevocationEpoch migration), on whichever instance makes it. Each request reads the epoch with a
+ * RevocationEpoch migration), on whichever instance makes it; a denylist kept in Redis raises it
+ * after writing its entry, before the revocation is answered. Each request reads the epoch with a
  * read that starts after the request arrived (shared among concurrent requests), and a new epoch
  * starts an empty generation. So a revocation committed before a request arrived is always seen
  * by it, on every instance, exactly as if each request queried every table itself.
