@@ -15,6 +15,14 @@ export async function connectRedis(url: string, options: RedisOptions): Promise<
   return client;
 }
 
+/**
+ * A client for a store on the request path (throttling counters, the access-token denylist): a
+ * request waits for Redis at most one retry, then the store fails closed (503).
+ */
+export function connectRedisStore(url: string, keyPrefix: string): Promise<Redis> {
+  return connectRedis(url, { keyPrefix, maxRetriesPerRequest: 1 });
+}
+
 /** Closes a client on shutdown; QUIT would wait in the offline queue forever if Redis never answered. */
 export async function closeRedis(client: Redis): Promise<void> {
   if (client.status === 'ready') {

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import { connectRedis } from '../common/redis-client';
+import { connectRedisStore } from '../common/redis-client';
 import { throttlingConfig } from '../config/throttling.config';
 import { PreparedStatements } from '../database/prepared-statements';
 import { DatabaseThrottleStore } from './database-throttle.store';
@@ -22,13 +22,7 @@ import { ThrottleStore } from './throttle-store';
         clock: ThrottleClock,
       ): Promise<ThrottleStore> =>
         config.redisUrl
-          ? new RedisThrottleStore(
-              // A request waits for Redis at most one retry, then fails closed (503, logged there).
-              await connectRedis(config.redisUrl, {
-                keyPrefix: config.redisKeyPrefix,
-                maxRetriesPerRequest: 1,
-              }),
-            )
+          ? new RedisThrottleStore(await connectRedisStore(config.redisUrl, config.redisKeyPrefix))
           : new DatabaseThrottleStore(statements, clock),
     },
     StoreThrottlerStorage,

@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { getRepositoryToken, TypeOrmModule } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { connectRedis } from '../common/redis-client';
+import { connectRedisStore } from '../common/redis-client';
 import { appConfig } from '../config/app.config';
 import { PreparedStatements } from '../database/prepared-statements';
 import { AccessTokenDenylist } from './access-token-denylist';
@@ -31,11 +31,7 @@ import { SigningKeysService } from './signing-keys.service';
       ): Promise<AccessTokenDenylist> =>
         config.redisUrl
           ? new RedisAccessTokenDenylist(
-              // A request waits for Redis at most one retry, then fails closed (503).
-              await connectRedis(config.redisUrl, {
-                keyPrefix: config.redisKeyPrefix,
-                maxRetriesPerRequest: 1,
-              }),
+              await connectRedisStore(config.redisUrl, config.redisKeyPrefix),
               statements,
             )
           : new DatabaseAccessTokenDenylist(revoked),
