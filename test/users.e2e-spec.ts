@@ -559,3 +559,158 @@ describe('accounts with registration disabled', () => {
     await login(t, { username, password: STRONG_PASSWORD });
   });
 });
+
+describe('the last enabled administrator', () => {
+  let t: TestApp;
+  let rootToken: string;
+  let rootId: string;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    rootToken = await login(t, ADMIN);
+    rootId = ((await t.http.get('/users/me').set(bearer(rootToken)).expect(200)).body as UserBody)
+      .id;
+  });
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  async function rolesOf(token: string): Promise<string[]> {
+    return ((await t.http.get('/users/me').set(bearer(token)).expect(200)).body as UserBody).roles;
+  }
+
+  async function makeAdmin(): Promise<{ id: string; token: string }> {
+    const user = await registerUser(t);
+    await t.http
+      .patch(`/users/${user.id}`)
+      .set(bearer(rootToken))
+      .send({ roles: ['admin', 'user'] })
+      .expect(200);
+    return { id: user.id, token: await login(t, user) };
+  }
+
+  it('cannot be demoted, disabled or deleted, and a refused change changes nothing', async () => {
+    for (const body of [
+      { roles: ['user'] },
+      { roles: [] },
+      { disabled: true },
+      { roles: ['user', 'auditor'], fullName: 'Not Applied' },
+    ]) {
+      const refused = await t.http
+        .patch(`/users/${rootId}`)
+        .set(bearer(rootToken))
+        .send(body)
+        .expect(409);
+      expectProblem(refused.body, 409);
+    }
+    expectProblem(
+      (await t.http.delete(`/users/${rootId}`).set(bearer(rootToken)).expect(409)).body,
+      409,
+    );
+    // Still an enabled admin, with the same token (a refused disable revokes nothing).
+    const me = (await t.http.get('/users/me').set(bearer(rootToken)).expect(200)).body as UserBody;
+    expect(me).toMatchObject({ roles: ['admin', 'user'], disabled: false, fullName: null });
+    await t.http.get('/users').set(bearer(rootToken)).expect(200);
+  });
+
+  it('can still be changed in ways that keep it an enabled administrator', async () => {
+    await t.http
+      .patch(`/users/${rootId}`)
+      .set(bearer(rootToken))
+      .send({ roles: ['admin', 'user', 'auditor'], fullName: 'Root', disabled: false })
+      .expect(200);
+    await t.http
+      .patch(`/users/${rootId}`)
+      .set(bearer(rootToken))
+      .send({ roles: ['admin', 'user'], fullName: null })
+      .expect(200);
+  });
+
+  it('counts only enabled administrators: a disabled one does not stand in', async () => {
+    const other = await makeAdmin();
+    await t.http
+      .patch(`/users/${other.id}`)
+      .set(bearer(rootToken))
+      .send({ disabled: true })
+      .expect(200);
+    await t.http
+      .patch(`/users/${rootId}`)
+      .set(bearer(rootToken))
+      .send({ roles: ['user'] })
+      .expect(409);
+    await t.http.delete(`/users/${other.id}`).set(bearer(rootToken)).expect(204);
+    await t.http.delete(`/users/${rootId}`).set(bearer(rootToken)).expect(409);
+  });
+
+  it('may go once another enabled administrator exists', async () => {
+    const other = await makeAdmin();
+    await t.http
+      .patch(`/users/${rootId}`)
+      .set(bearer(other.token))
+      .send({ roles: ['user'] })
+      .expect(200);
+    expect(await rolesOf(rootToken)).toEqual(['user']);
+    await t.http
+      .patch(`/users/${other.id}`)
+      .set(bearer(other.token))
+      .send({ roles: ['user'] })
+      .expect(409);
+    await t.http.delete(`/users/${other.id}`).set(bearer(other.token)).expect(409);
+    await t.http
+      .patch(`/users/${rootId}`)
+      .set(bearer(other.token))
+      .send({ roles: ['admin', 'user'] })
+      .expect(200);
+    await t.http.delete(`/users/${other.id}`).set(bearer(rootToken)).expect(204);
+  });
+
+  it('keeps one of two administrators removing each other at the same moment', async () => {
+    for (let round = 0; round < 16; round += 1) {
+      const other = await makeAdmin();
+      const removals = await Promise.all([
+        t.http
+          .patch(`/users/${other.id}`)
+          .set(bearer(rootToken))
+          .send({ roles: ['user'] }),
+        round % 2 === 0
+          ? t.http.patch(`/users/${rootId}`).set(bearer(other.token)).send({ disabled: true })
+          : t.http.delete(`/users/${rootId}`).set(bearer(other.token)),
+      ]);
+      const statuses = removals.map((response) => response.status);
+      // The loser is refused by the guard (409), or, if the winner removed its caller's rights
+      // before its request was authorised, by the role check (403).
+      expect(statuses.filter((status) => status === 200 || status === 204)).toHaveLength(1);
+      expect(statuses.filter((status) => status === 409 || status === 403)).toHaveLength(1);
+      const rootKept = statuses[0] === 200;
+      const survivor = rootKept ? rootToken : other.token;
+      const admins = (
+        (await t.http.get('/users?limit=100').set(bearer(survivor)).expect(200)).body as {
+          items: UserBody[];
+        }
+      ).items.filter((user) => user.roles.includes('admin') && !user.disabled);
+      expect(admins.map((user) => user.id)).toEqual([rootKept ? rootId : other.id]);
+      if (!rootKept) {
+        // Put the root administrator back for the next round (a deleted one is created again).
+        if (round % 2 === 0) {
+          await t.http
+            .patch(`/users/${rootId}`)
+            .set(bearer(other.token))
+            .send({ disabled: false })
+            .expect(200);
+        } else {
+          const again = await t.http
+            .post('/users')
+            .set(bearer(other.token))
+            .send({ ...ADMIN, roles: ['admin', 'user'] })
+            .expect(201);
+          rootId = (again.body as UserBody).id;
+        }
+        rootToken = await login(t, ADMIN);
+        await t.http.delete(`/users/${other.id}`).set(bearer(rootToken)).expect(204);
+      } else {
+        await t.http.delete(`/users/${other.id}`).set(bearer(rootToken)).expect(204);
+      }
+    }
+  });
+});

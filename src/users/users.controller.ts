@@ -88,7 +88,10 @@ export class UsersController {
   @ApiOkResponse({ type: UserResponse })
   @ApiBadRequestResponse({ type: ProblemDetailsDto })
   @ApiNotFoundResponse({ type: ProblemDetailsDto })
-  @ApiConflictResponse({ type: ProblemDetailsDto, description: 'Email already registered' })
+  @ApiConflictResponse({
+    type: ProblemDetailsDto,
+    description: 'Email already registered, or the change would leave no enabled administrator',
+  })
   async update(
     @UserId() id: string,
     @Body() body: UpdateUserDto,
@@ -115,6 +118,7 @@ export class UsersController {
   @ApiOperation({ summary: 'Delete a user; their tokens stop working at once' })
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiNotFoundResponse({ type: ProblemDetailsDto })
+  @ApiConflictResponse({ type: ProblemDetailsDto, description: 'The last enabled administrator' })
   async remove(
     @UserId() id: string,
     @CurrentUser() caller: AuthenticatedUser,

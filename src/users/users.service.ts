@@ -6,7 +6,13 @@ import {
 } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { QueryFailedError, Repository } from 'typeorm';
+import {
+  DeleteQueryBuilder,
+  EntityManager,
+  QueryFailedError,
+  Repository,
+  UpdateQueryBuilder,
+} from 'typeorm';
 import { PreparedStatements } from '../database/prepared-statements';
 import { PasswordHasher } from '../passwords/password-hasher.service';
 import { PasswordPolicy } from '../passwords/password-policy.service';
@@ -18,6 +24,14 @@ import { User } from './entities/user.entity';
 
 export const ADMIN_ROLE = 'admin';
 export const DEFAULT_ROLES = ['user'];
+
+/** `roles` is stored as JSON text (`simple-json`), so a role is found by its quoted name. */
+const HOLDS_ADMIN_ROLE = `%"${ADMIN_ROLE}"%`;
+
+/** An UPDATE or DELETE of one user, by id, which may leave the service without an administrator. */
+type AdministratorRemoval = (
+  manager: EntityManager,
+) => UpdateQueryBuilder<User> | DeleteQueryBuilder<User>;
 
 /** Raised in the same UPDATE that changes the credentials, so no request can slip between. */
 const NEXT_TOKEN_VERSION = () => '"tokenVersion" + 1';
@@ -133,12 +147,18 @@ export class UsersService {
     }
     // Disabling ends every token for good: re-enabling the account must not revive them.
     const revokeTokens = changes.disabled === true && !user.disabled;
+    const values = revokeTokens ? { ...changes, tokenVersion: NEXT_TOKEN_VERSION } : { ...changes };
+    // Judged on the request alone, not on the row read above: the guard looks at the row itself.
+    const mayRemoveAdministrator =
+      changes.disabled === true ||
+      (changes.roles !== undefined && !changes.roles.includes(ADMIN_ROLE));
     if (Object.keys(changes).length > 0) {
       await this.writeOrConflict(() =>
-        this.users.update(
-          { id },
-          revokeTokens ? { ...changes, tokenVersion: NEXT_TOKEN_VERSION } : { ...changes },
-        ),
+        mayRemoveAdministrator
+          ? this.unlessLastAdministrator(id, (manager) =>
+              manager.createQueryBuilder().update(User).set(values).where('id = :id', { id }),
+            )
+          : this.users.update({ id }, values),
       );
     }
     if (revokeTokens) {
@@ -171,17 +191,62 @@ export class UsersService {
   }
 
   async remove(id: string): Promise<void> {
-    const result = await this.users.delete({ id });
-    if (!result.affected) {
-      throw new NotFoundException('No user has that id');
-    }
+    await this.unlessLastAdministrator(id, (manager) =>
+      manager.createQueryBuilder().delete().from(User).where('id = :id', { id }),
+    );
   }
 
   async adminExists(): Promise<boolean> {
     return this.users
       .createQueryBuilder('user')
-      .where('user.roles LIKE :role', { role: `%"${ADMIN_ROLE}"%` })
+      .where('user.roles LIKE :role', { role: HOLDS_ADMIN_ROLE })
       .getExists();
+  }
+
+  /**
+   * Runs `write` on user `id` unless that user is an enabled administrator and no other enabled
+   * one exists: 409 then, 404 for no such user. The service must keep someone who can administer
+   * it, and BOOTSTRAP_ADMIN_* cannot repair that: it acts only when no admin exists, disabled or not.
+   *
+   * The check is part of the write's own WHERE, so it judges the row as it is when written. That
+   * makes it atomic on SQLite, which runs one statement at a time. PostgreSQL runs statements side
+   * by side, and two admins demoting each other at once would each still see the other; there the
+   * writes take turns on a transaction-scoped advisory lock.
+   */
+  private async unlessLastAdministrator(id: string, write: AdministratorRemoval): Promise<void> {
+    const guarded = async (manager: EntityManager): Promise<number> => {
+      const builder = write(manager);
+      const anotherAdministrator = manager
+        .createQueryBuilder(User, 'other')
+        .select('1')
+        .where('other.id != :id')
+        .andWhere('NOT other.disabled')
+        .andWhere('other.roles LIKE :adminRole')
+        .getQuery();
+      const result = await builder
+        .andWhere(
+          `(NOT (NOT "disabled" AND "roles" LIKE :adminRole) OR EXISTS (${anotherAdministrator}))`,
+          { id, adminRole: HOLDS_ADMIN_ROLE },
+        )
+        .execute();
+      return result.affected ?? 0;
+    };
+    const affected =
+      this.users.manager.connection.options.type === 'postgres'
+        ? await this.users.manager.transaction(async (manager) => {
+            await manager.query(
+              "SELECT pg_advisory_xact_lock(hashtext('portcullis.last-administrator'))",
+            );
+            return guarded(manager);
+          })
+        : await guarded(this.users.manager);
+    if (affected === 0) {
+      throw (await this.users.existsBy({ id }))
+        ? new ConflictException(
+            'This is the last enabled administrator: another one must exist before it can be demoted, disabled or deleted',
+          )
+        : new NotFoundException('No user has that id');
+    }
   }
 
   private withPasswordHash() {
