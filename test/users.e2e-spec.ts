@@ -162,6 +162,31 @@ describe('accounts', () => {
         .expect(409);
     });
 
+    it('moves updatedAt to the moment of each change, never before createdAt', async () => {
+      const user = await registerUser(t);
+      const token = await login(t, user);
+      const stamps = (body: unknown) => {
+        const { createdAt, updatedAt } = body as UserBody;
+        return { created: Date.parse(createdAt), updated: Date.parse(updatedAt) };
+      };
+      const before = Date.now();
+      const profile = await t.http
+        .patch('/users/me')
+        .set(bearer(token))
+        .send({ fullName: 'Changed' })
+        .expect(200);
+      const afterProfile = stamps(profile.body);
+      expect(afterProfile.updated).toBeGreaterThanOrEqual(Math.max(before, afterProfile.created));
+      const beforePassword = Date.now();
+      await t.http
+        .post('/users/me/password')
+        .set(bearer(token))
+        .send({ currentPassword: user.password, newPassword: `${STRONG_PASSWORD} two` })
+        .expect(204);
+      const me = await t.http.get(`/users/${user.id}`).set(bearer(adminToken)).expect(200);
+      expect(stamps(me.body).updated).toBeGreaterThanOrEqual(beforePassword);
+    });
+
     it.each([
       ['roles', { roles: ['admin'] }],
       ['disabled', { disabled: false }],

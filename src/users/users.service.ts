@@ -33,6 +33,14 @@ type AdministratorRemoval = (
   manager: EntityManager,
 ) => UpdateQueryBuilder<User> | DeleteQueryBuilder<User>;
 
+/**
+ * What every UPDATE of a user sets besides its changes. Left to TypeORM, `updatedAt` would be
+ * SQLite's CURRENT_TIMESTAMP, in whole seconds: earlier than a `createdAt` of the same second.
+ */
+function touched<Changes extends object>(changes: Changes): Changes & { updatedAt: Date } {
+  return { ...changes, updatedAt: new Date() };
+}
+
 /** Raised in the same UPDATE that changes the credentials, so no request can slip between. */
 const NEXT_TOKEN_VERSION = () => '"tokenVersion" + 1';
 
@@ -147,7 +155,9 @@ export class UsersService {
     }
     // Disabling ends every token for good: re-enabling the account must not revive them.
     const revokeTokens = changes.disabled === true && !user.disabled;
-    const values = revokeTokens ? { ...changes, tokenVersion: NEXT_TOKEN_VERSION } : { ...changes };
+    const values = touched(
+      revokeTokens ? { ...changes, tokenVersion: NEXT_TOKEN_VERSION } : changes,
+    );
     // Judged on the request alone, not on the row read above: the guard looks at the row itself.
     const mayRemoveAdministrator =
       changes.disabled === true ||
@@ -176,18 +186,18 @@ export class UsersService {
     this.policy.assertAcceptable(newPassword, user.username, 'newPassword');
     await this.users.update(
       { id },
-      {
+      touched({
         passwordHash: await this.hasher.hash(newPassword),
         passwordChangedAt: new Date(),
         tokenVersion: NEXT_TOKEN_VERSION,
-      },
+      }),
     );
     await this.sessions.revokeAllForUser(id);
   }
 
   /** A transparent upgrade after a successful login; existing tokens stay valid. */
   async replacePasswordHash(id: string, passwordHash: string): Promise<void> {
-    await this.users.update({ id }, { passwordHash });
+    await this.users.update({ id }, touched({ passwordHash }));
   }
 
   async remove(id: string): Promise<void> {
