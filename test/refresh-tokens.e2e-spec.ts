@@ -168,6 +168,89 @@ describe('refresh tokens', () => {
     await t.http.delete(`/users/${deleted.id}`).set(bearer(adminToken)).expect(204);
     await refreshGrant(t, deletedPair.refresh_token).expect(400);
   });
+
+  /**
+   * Logins with the old password, sent every few milliseconds for as long as `change` runs. The
+   * ones whose password check read the account before the change can finish after it revoked
+   * the sessions: none of them may leave a session that refreshes or lists.
+   */
+  async function loginsRacing(
+    user: { username: string; password: string },
+    change: () => PromiseLike<unknown>,
+  ): Promise<TokenPair[]> {
+    const logins: Array<Promise<{ status: number; body: unknown }>> = [];
+    let changing = true;
+    const changed = Promise.resolve(change()).finally(() => (changing = false));
+    while (changing) {
+      logins.push(
+        t.http
+          .post('/auth/token')
+          .type('form')
+          .send({ grant_type: 'password', username: user.username, password: user.password })
+          .then((response) => response),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 8));
+    }
+    await changed;
+    return (await Promise.all(logins))
+      .filter((response) => response.status === 200)
+      .map((response) => response.body as TokenPair);
+  }
+
+  it('leaves no session alive from a login that raced a password change', async () => {
+    let raced = 0;
+    for (let round = 0; round < ROUNDS; round += 1) {
+      const user = await registerUser(t);
+      const pair = await passwordGrant(t, user);
+      const newPassword = 'a completely different passphrase';
+      const winners = await loginsRacing(user, () =>
+        t.http
+          .post('/users/me/password')
+          .set(bearer(pair.access_token))
+          .send({ currentPassword: user.password, newPassword })
+          .expect(204),
+      );
+      raced += winners.length;
+      // Listed before any of them is presented: the list must not count them as live either.
+      const fresh = await passwordGrant(t, { ...user, password: newPassword });
+      const sessions = await t.http
+        .get('/users/me/sessions')
+        .set(bearer(fresh.access_token))
+        .expect(200);
+      expect(sessions.body).toHaveLength(1);
+      for (const winner of winners) {
+        await refreshGrant(t, winner.refresh_token).expect(400);
+        await t.http.get('/users/me').set(bearer(winner.access_token)).expect(401);
+      }
+    }
+    // Otherwise the test proved nothing: some logins must have passed the old password's check.
+    expect(raced).toBeGreaterThan(0);
+  });
+
+  it('leaves no session alive from a login that raced a disable, even after re-enabling', async () => {
+    let raced = 0;
+    for (let round = 0; round < ROUNDS; round += 1) {
+      const user = await registerUser(t);
+      const winners = await loginsRacing(user, () =>
+        t.http
+          .patch(`/users/${user.id}`)
+          .set(bearer(adminToken))
+          .send({ disabled: true })
+          .expect(200),
+      );
+      raced += winners.length;
+      await t.http
+        .patch(`/users/${user.id}`)
+        .set(bearer(adminToken))
+        .send({ disabled: false })
+        .expect(200);
+      for (const winner of winners) {
+        await refreshGrant(t, winner.refresh_token).expect(400);
+        await t.http.get('/users/me').set(bearer(winner.access_token)).expect(401);
+      }
+    }
+    expect(raced).toBeGreaterThan(0);
+  });
 });
 
 describe('refresh tokens with REFRESH_REUSE_GRACE', () => {

@@ -3,7 +3,7 @@ import { SecurityEvents } from '../events/security-events.service';
 import { Client } from '../clients/entities/client.entity';
 import { RequestContext } from '../common/request-context';
 import { OAuthException } from '../common/oauth.exception';
-import { SessionsService } from '../sessions/sessions.service';
+import { isAccountCurrent, SessionsService } from '../sessions/sessions.service';
 import { AccessTokensService } from '../tokens/access-tokens.service';
 import { User } from '../users/entities/user.entity';
 import { UsersService } from '../users/users.service';
@@ -32,7 +32,7 @@ export class TokenGrantsService {
   ): Promise<TokenResponseDto> {
     const scope = grantedScope(requestedScope, USER_SCOPES);
     const started = await this.sessions.start({
-      userId: user.id,
+      user,
       clientId: client?.clientId ?? null,
       scope,
       context,
@@ -92,7 +92,7 @@ export class TokenGrantsService {
       );
     }
     const user = await this.users.findById(redemption.session.userId);
-    if (!user || user.disabled) {
+    if (!isAccountCurrent(redemption.session, user)) {
       await this.sessions.revoke(redemption.session.id);
       throw invalidRefreshToken();
     }

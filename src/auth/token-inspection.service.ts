@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { appConfig } from '../config/app.config';
-import { SessionsService } from '../sessions/sessions.service';
+import { isAccountCurrent, SessionsService } from '../sessions/sessions.service';
 import { AccessTokenDenylist } from '../tokens/access-token-denylist';
 import { AccessTokenClaims, AccessTokensService } from '../tokens/access-tokens.service';
 import { UsersService } from '../users/users.service';
@@ -129,8 +129,7 @@ export class TokenInspectionService {
       refresh.expiresAt > now &&
       session.revokedAt === null &&
       session.expiresAt > now &&
-      user !== null &&
-      !user.disabled;
+      isAccountCurrent(session, user);
     if (!active || !user) {
       return { active: false };
     }

@@ -16,6 +16,7 @@ import { RevokedAccessToken } from '../tokens/entities/revoked-access-token.enti
 import { ThrottleCounter } from '../throttling/entities/throttle-counter.entity';
 import { Throttling1732233900000 } from './migrations/1732233900000-throttling';
 import { RevocationEpoch1732234000000 } from './migrations/1732234000000-revocation-epoch';
+import { SessionTokenVersion1732234100000 } from './migrations/1732234100000-session-token-version';
 
 export const entities = [
   User,
@@ -33,6 +34,7 @@ export const migrations = [
   SigningKeyRotation1732233700000,
   Throttling1732233900000,
   RevocationEpoch1732234000000,
+  SessionTokenVersion1732234100000,
 ];
 
 // TypeORM always calls `driver.verbose()`, and sqlite3's verbose mode wraps every query in a

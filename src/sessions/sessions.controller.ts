@@ -29,7 +29,7 @@ export class SessionsController {
   @ApiOperation({ summary: 'Your active sessions: one per login (refresh-token family)' })
   @ApiOkResponse({ type: [SessionResponse] })
   async list(@CurrentUser() caller: AuthenticatedUser): Promise<SessionResponse[]> {
-    const sessions = await this.sessions.listForUser(caller.id);
+    const sessions = await this.sessions.listForUser(caller.account);
     return sessions.map((session) => toSessionResponse(session, caller.sessionId));
   }
 

@@ -4,6 +4,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { IsNull, MoreThan, Repository } from 'typeorm';
 import { authConfig } from '../config/auth.config';
+import { User } from '../users/entities/user.entity';
 import { RequestContext } from '../common/request-context';
 import { PreparedStatements } from '../database/prepared-statements';
 import { RefreshToken } from './entities/refresh-token.entity';
@@ -37,6 +38,14 @@ const plannedAccess = (now: Date): PlannedAccessToken => ({
   iat: Math.floor(now.getTime() / 1000),
 });
 
+/**
+ * Whether the account still stands behind the session: it exists, is enabled, and neither a
+ * password change nor a disable came after the login (Session.tokenVersion).
+ */
+export function isAccountCurrent(session: Session, user: User | null): user is User {
+  return user !== null && !user.disabled && user.tokenVersion === session.tokenVersion;
+}
+
 /** Not revoked and before its absolute end: what the session's access tokens need (liveSession). */
 export function isSessionLive(session: Session, nowMs: number): boolean {
   // new Date(): TypeORM's SQLite driver leaves the stored string when `Date` is not the global
@@ -66,7 +75,7 @@ export class SessionsService {
 
   /** A login: a new family with its first refresh token. */
   async start(input: {
-    userId: string;
+    user: User;
     clientId: string | null;
     scope: string;
     context: RequestContext;
@@ -74,9 +83,10 @@ export class SessionsService {
     const now = new Date();
     const session: Session = {
       id: randomUUID(),
-      userId: input.userId,
+      userId: input.user.id,
       clientId: input.clientId,
       scope: input.scope,
+      tokenVersion: input.user.tokenVersion,
       createdAt: now,
       lastUsedAt: now,
       expiresAt: new Date(now.getTime() + this.config.refreshTokenTtl * 1000),
@@ -143,11 +153,12 @@ export class SessionsService {
   }
 
   /** Active sessions of a user, most recently used first. */
-  listForUser(userId: string): Promise<Session[]> {
+  listForUser(user: User): Promise<Session[]> {
     const now = new Date();
     return this.sessions.find({
       where: {
-        userId,
+        userId: user.id,
+        tokenVersion: user.tokenVersion,
         revokedAt: IsNull(),
         expiresAt: MoreThan(now),
         lastUsedAt: MoreThan(new Date(now.getTime() - this.config.refreshIdleTtl * 1000)),

@@ -17,6 +17,14 @@ export class Session {
   @Column({ type: 'varchar', length: 1024 })
   scope: string;
 
+  /**
+   * The account's `tokenVersion` when the password of this login was checked. A password change
+   * or a disable raises the account's and revokes its sessions, but a login checked against the
+   * old password can still be inserting its session; the mismatch ends that one too.
+   */
+  @Column({ type: 'integer', default: 0 })
+  tokenVersion: number;
+
   @Column({ type: Date })
   createdAt: Date;
 
