@@ -153,6 +153,25 @@ describe('accounts', () => {
       expectProblem(response.body, 409);
     });
 
+    it('takes a null email or full name as none, on registration and admin creation', async () => {
+      const registered = await t.http
+        .post('/auth/register')
+        .send({
+          username: uniqueUsername(),
+          password: STRONG_PASSWORD,
+          email: null,
+          fullName: null,
+        })
+        .expect(201);
+      expect(registered.body).toMatchObject({ email: null, fullName: null });
+      const created = await t.http
+        .post('/users')
+        .set(bearer(adminToken))
+        .send({ username: uniqueUsername(), password: STRONG_PASSWORD, email: null })
+        .expect(201);
+      expect(created.body).toMatchObject({ email: null });
+    });
+
     it('refuses an email already registered with 409', async () => {
       const email = `${uniqueUsername()}@example.com`;
       await registerUser(t, { email });
@@ -453,6 +472,14 @@ describe('accounts', () => {
       ]);
     });
 
+    it('answers the largest offset it accepts with an empty page', async () => {
+      const page = await t.http
+        .get(`/users?offset=${Number.MAX_SAFE_INTEGER}`)
+        .set(bearer(adminToken))
+        .expect(200);
+      expect((page.body as { items: UserBody[] }).items).toEqual([]);
+    });
+
     it('treats LIKE wildcards in the search as plain characters', async () => {
       const page = await t.http.get('/users?q=%25').set(bearer(adminToken)).expect(200);
       expect((page.body as { total: number }).total).toBe(0);
@@ -465,6 +492,8 @@ describe('accounts', () => {
       ['limit=101'],
       ['limit=abc'],
       ['offset=-1'],
+      ['offset=9223372036854775807'],
+      ['offset=1e308'],
       ['limit=1&limit=2'],
       ['q[$ne]=x'],
       ['unknown=1'],

@@ -264,14 +264,15 @@ export class UsersService {
   }
 
   /** A friendly 409 in the common case; the unique indexes still decide under a race. */
-  private async assertAvailable(username?: string, email?: string): Promise<void> {
+  private async assertAvailable(username?: string, email?: string | null): Promise<void> {
     if (
       username !== undefined &&
       (await this.users.existsBy({ normalizedUsername: normalizeUsername(username) }))
     ) {
       throw conflict('username');
     }
-    if (email !== undefined && (await this.users.existsBy({ email }))) {
+    // A JSON null is no email, as an absent one is; TypeORM refuses to match on null.
+    if (typeof email === 'string' && (await this.users.existsBy({ email }))) {
       throw conflict('email');
     }
   }

@@ -11,11 +11,13 @@ export class ListUsersQuery {
   @Max(100)
   limit = 20;
 
-  @ApiPropertyOptional({ minimum: 0, default: 0 })
+  @ApiPropertyOptional({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(0)
+  // `1e308` and 2^63 pass IsInt, and the databases refuse them (a 500 before this bound).
+  @Max(Number.MAX_SAFE_INTEGER)
   offset = 0;
 
   @ApiPropertyOptional({ description: 'Case-insensitive search in username, email and full name' })
