@@ -68,6 +68,22 @@ describe('SIGTERM on the built app', () => {
     await expect(app.exited).resolves.toEqual({ code: 0, signal: null });
   });
 
+  it('exits once the answers in flight are out, even on keep-alive connections', async () => {
+    // fetch keeps its connection alive; the server's keep-alive timeout is 72 s.
+    const login = fetch(`${app.url}/auth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ username: ADMIN.username, password: ADMIN.password }),
+    });
+    await pause(300);
+    app.child.kill('SIGTERM');
+    const response = await login;
+    expect(response.status).toBe(200);
+    await response.json();
+    const gaveUp = pause(15000).then(() => 'still running 15 s after the answer');
+    await expect(Promise.race([app.exited, gaveUp])).resolves.toEqual({ code: 0, signal: null });
+  });
+
   it('finishes a login whose client went away before it closes the database', async () => {
     // Early in the second-long login, so that it is still running when the signal lands.
     await abandonedAdminLogin(app.url, 100);
