@@ -191,6 +191,31 @@ describe('clients and the client_credentials grant', () => {
       expect((refreshed.body as TokenPair).refresh_token).toBeDefined();
     });
 
+    it('is unauthorized_client to refresh for a client without the refresh_token grant', async () => {
+      const app = await createClient(t, adminToken, { scopes: [], grants: ['password'] });
+      const pair = await passwordGrant(
+        t,
+        credentialsOf(await registerUser(t)),
+        {},
+        basic(app.clientId, app.clientSecret),
+      );
+      const refused = await t.http
+        .post('/auth/token')
+        .set(basic(app.clientId, app.clientSecret))
+        .type('form')
+        .send({ grant_type: 'refresh_token', refresh_token: pair.refresh_token })
+        .expect(400);
+      expect(refused.body).toMatchObject({ error: 'unauthorized_client' });
+      // Refused before the token was redeemed: it is not spent.
+      const introspected = await t.http
+        .post('/auth/introspect')
+        .set(basic(app.clientId, app.clientSecret))
+        .type('form')
+        .send({ token: pair.refresh_token })
+        .expect(200);
+      expect(introspected.body).toMatchObject({ active: true });
+    });
+
     it('ends the sessions started through a client when the client is deleted', async () => {
       const app = await createClient(t, adminToken, { scopes: [], grants: ['password'] });
       const pair = await passwordGrant(

@@ -66,6 +66,9 @@ export class TokenGrantsService {
     requestedScope: string | undefined,
     context: RequestContext,
   ): Promise<TokenResponseDto> {
+    if (client) {
+      assertGrantAllowed(client, 'refresh_token');
+    }
     // A family started through a client may be refreshed only by that client (RFC 6749 section 6),
     // checked before redeeming so a wrong client cannot spend the token.
     const found = await this.sessions.findByRefreshToken(refreshToken);
