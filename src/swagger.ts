@@ -24,6 +24,11 @@ export function setupSwagger(app: INestApplication): void {
       },
       OAUTH2_SCHEME,
     )
+    // The OAuth endpoints' optional client authentication (@ApiBasicAuth names this scheme).
+    .addBasicAuth(
+      { type: 'http', scheme: 'basic', description: 'A registered client: client id and secret' },
+      'basic',
+    )
     .build();
   // Built on the first request for it, not at start-up: it is the largest piece of start-up work
   // after module loading, and most instances never serve it.

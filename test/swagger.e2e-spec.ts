@@ -6,7 +6,10 @@ interface OpenApiDocument {
     Record<string, { security?: Record<string, string[]>[]; responses: Record<string, unknown> }>
   >;
   components: {
-    securitySchemes: Record<string, { type: string; flows?: { password?: { tokenUrl: string } } }>;
+    securitySchemes: Record<
+      string,
+      { type: string; scheme?: string; flows?: { password?: { tokenUrl: string } } }
+    >;
   };
 }
 
@@ -32,6 +35,23 @@ describe('Swagger UI and the OpenAPI document', () => {
     expect(document.components.securitySchemes.oauth2).toMatchObject({
       type: 'oauth2',
       flows: { password: { tokenUrl: '/auth/token' } },
+    });
+  });
+
+  it("defines every security scheme an operation names (the clients' Basic one included)", () => {
+    const named = new Set(
+      Object.values(document.paths)
+        .flatMap((operations) => Object.values(operations))
+        .flatMap((operation) => operation.security ?? [])
+        .flatMap((requirement) => Object.keys(requirement)),
+    );
+    expect([...named].sort()).toEqual(['basic', 'oauth2']);
+    for (const name of named) {
+      expect(document.components.securitySchemes[name]).toBeDefined();
+    }
+    expect(document.components.securitySchemes.basic).toMatchObject({
+      type: 'http',
+      scheme: 'basic',
     });
   });
 
