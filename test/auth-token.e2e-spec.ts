@@ -248,6 +248,23 @@ describe('POST /auth/token (password grant)', () => {
     expect((response.body as { error: string }).error).toBe('invalid_request');
   });
 
+  it.each(['constructor', 'toString', 'valueOf', 'hasOwnProperty'])(
+    'answers a field named %s (an Object.prototype member) as unknown: 400 invalid_request',
+    async (field) => {
+      const form = await t.http
+        .post('/auth/token')
+        .type('form')
+        .send({ username: ADMIN.username, password: ADMIN.password, [field]: 'x' })
+        .expect(400);
+      expect(form.body).toMatchObject({ error: 'invalid_request' });
+      const json = await t.http
+        .post('/auth/token')
+        .send({ username: ADMIN.username, password: ADMIN.password, [field]: 'x' })
+        .expect(400);
+      expect(json.body).toMatchObject({ error: 'invalid_request' });
+    },
+  );
+
   it('answers an unparsable JSON body with 400 invalid_request and does not echo it', async () => {
     const response = await t.http
       .post('/auth/token')

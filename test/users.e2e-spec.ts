@@ -212,6 +212,8 @@ describe('accounts', () => {
       ['id', { id: randomUUID() }],
       ['passwordHash', { passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$abc$def' }],
       ['createdAt', { createdAt: '2000-01-01T00:00:00.000Z' }],
+      ['constructor', { constructor: 'x' }],
+      ['toString', { toString: 'x' }],
     ])('refuses mass assignment of %s with 400, creating nothing', async (field, extra) => {
       const username = uniqueUsername();
       const response = await t.http
@@ -497,6 +499,7 @@ describe('accounts', () => {
       ['limit=1&limit=2'],
       ['q[$ne]=x'],
       ['unknown=1'],
+      ['constructor=1'],
     ])('refuses the query %s with 400', async (query) => {
       await t.http.get(`/users?${query}`).set(bearer(adminToken)).expect(400);
     });

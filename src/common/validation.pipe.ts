@@ -1,10 +1,30 @@
 import { ArgumentMetadata, ValidationPipe } from '@nestjs/common';
-import { toRequestValidationException } from './request-validation.exception';
+import {
+  RequestValidationException,
+  toRequestValidationException,
+} from './request-validation.exception';
 
 /** DTO instances this pipeline built from a request, each after it validated. */
 const validatedByThisPipeline = new WeakSet<object>();
 
 const isObject = (value: unknown): value is object => typeof value === 'object' && value !== null;
+
+/**
+ * class-validator's whitelist looks a field up in a plain object of the DTO's rules, where
+ * `constructor`, `toString`, `valueOf` and the rest of Object.prototype are always found, so
+ * `forbidNonWhitelisted` let those names through. No DTO declares one: they are unknown fields.
+ */
+function refuseInheritedNames(value: unknown, { metatype }: ArgumentMetadata): void {
+  if (!isObject(value) || !metatype || metatype === Object) {
+    return;
+  }
+  const inherited = Object.keys(value).filter((key) => key in Object.prototype);
+  if (inherited.length > 0) {
+    throw new RequestValidationException(
+      inherited.map((field) => ({ field, message: `property ${field} should not exist` })),
+    );
+  }
+}
 
 /**
  * The token endpoint's guard validates the body before Passport reads it and leaves the DTO on
@@ -23,6 +43,7 @@ class ValidateOncePipe extends ValidationPipe {
     ) {
       return value;
     }
+    refuseInheritedNames(value, metadata);
     const transformed: unknown = await super.transform(value, metadata);
     if (isObject(transformed) && transformed !== value) {
       validatedByThisPipeline.add(transformed);
