@@ -50,6 +50,9 @@ describe('refresh tokens', () => {
 
     const reuse = await refreshGrant(t, first.refresh_token).expect(401);
     expect(reuse.body).toMatchObject({ error: 'invalid_grant' });
+    // Presented again, it is still a spent token: 401 again, not the 400 of an unknown one.
+    const again = await refreshGrant(t, first.refresh_token).expect(401);
+    expect(again.body).toMatchObject({ error: 'invalid_grant' });
 
     const successor = await refreshGrant(t, second.refresh_token).expect(400);
     expect(successor.body).toMatchObject({ error: 'invalid_grant' });
@@ -60,7 +63,7 @@ describe('refresh tokens', () => {
       type: 'refresh_reuse_detected',
       userId: user.id,
     });
-    expect(events).toHaveLength(1);
+    expect(events).toHaveLength(2);
     expect(JSON.stringify(events)).not.toContain(first.refresh_token);
   });
 

@@ -140,9 +140,15 @@ export class SessionsService {
       await this.addToken(session, now, successor);
       return { outcome: 'rotated', session, refreshToken: successor, access };
     }
-    const session = await this.liveSession(spent.sessionId, now);
-    if (!session || spent.usedAt === null || spent.expiresAt <= now) {
+    if (spent.usedAt === null || spent.expiresAt <= now) {
       return { outcome: 'invalid' };
+    }
+    const session = await this.liveSession(spent.sessionId, now);
+    if (!session) {
+      // Spent, in a family already ended (by an earlier replay, a logout, a password change):
+      // still a replay to answer as theft, with nothing left to revoke.
+      const ended = await this.sessions.findOneBy({ id: spent.sessionId });
+      return ended ? { outcome: 'reused', session: ended } : { outcome: 'invalid' };
     }
     const replay = await this.withinGrace(refreshToken, spent, now);
     if (replay) {
