@@ -56,7 +56,7 @@ describe('POST /auth/introspect and POST /auth/revoke', () => {
     expect(response.headers['cache-control']).toBe('no-store');
     expect(response.body).toMatchObject({
       active: true,
-      token_type: 'access_token',
+      token_type: 'bearer',
       sub: user.id,
       username: user.username,
       scope: 'profile',

@@ -99,7 +99,7 @@ export class TokenInspectionService {
       const principal = await this.auth.principalFor(claims);
       return {
         active: true,
-        token_type: 'access_token',
+        token_type: 'bearer',
         sub: claims.sub,
         scope: claims.scope,
         client_id: claims.client_id,

@@ -5,8 +5,15 @@ export class IntrospectionResponseDto {
   @ApiProperty()
   active: boolean;
 
-  @ApiPropertyOptional({ enum: ['access_token', 'refresh_token'] })
-  token_type?: 'access_token' | 'refresh_token';
+  /**
+   * RFC 7662: the token type of RFC 6749 section 5.1, `bearer` for an access token, as the token
+   * endpoint says. A refresh token has none there; `refresh_token` tells it apart.
+   */
+  @ApiPropertyOptional({
+    enum: ['bearer', 'refresh_token'],
+    description: 'bearer for an access token (accept only these as access tokens), refresh_token',
+  })
+  token_type?: 'bearer' | 'refresh_token';
 
   @ApiPropertyOptional({ description: 'User id, or the client id for client_credentials' })
   sub?: string;
