@@ -69,6 +69,8 @@ describe('clients and the client_credentials grant', () => {
       ['a scope with a space', { name: 'x', scopes: ['a b'] }],
       ['no scopes field', { name: 'x' }],
       ['null grants', { name: 'x', scopes: [], grants: null }],
+      ['a NUL in the name', { name: 'billing\u0000service', scopes: [] }],
+      ['a line break in the name', { name: 'billing\nservice', scopes: [] }],
     ])('refuses %s with 400', async (_label, body) => {
       await t.http.post('/clients').set(bearer(adminToken)).send(body).expect(400);
     });

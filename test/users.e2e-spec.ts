@@ -334,6 +334,30 @@ describe('accounts', () => {
         .expect(409);
     });
 
+    it('refuses control characters in the full name with 400, and keeps any printable script', async () => {
+      const user = await registerUser(t);
+      const token = await login(t, user);
+      for (const fullName of ['Ada\u0000Lovelace', 'Ada\nLovelace', 'Ada\tLovelace', 'Ada\u0085']) {
+        const refused = await t.http
+          .patch('/users/me')
+          .set(bearer(token))
+          .send({ fullName })
+          .expect(400);
+        expectProblem(refused.body, 400);
+      }
+      const fullName = 'Zoë Łukasiewicz-李 O’Brien';
+      const kept = await t.http
+        .patch('/users/me')
+        .set(bearer(token))
+        .send({ fullName })
+        .expect(200);
+      expect(kept.body).toMatchObject({ fullName });
+      await t.http
+        .post('/auth/register')
+        .send({ username: uniqueUsername(), password: STRONG_PASSWORD, fullName: 'a\u0000b' })
+        .expect(400);
+    });
+
     it('refuses an invalid email with 400', async () => {
       const user = await registerUser(t);
       await t.http

@@ -10,6 +10,7 @@ import {
   MinLength,
   ValidateIf,
 } from 'class-validator';
+import { SingleLineText } from '../../common/single-line-text.decorator';
 
 export const CLIENT_GRANTS = ['client_credentials', 'password', 'refresh_token'] as const;
 export type ClientGrant = (typeof CLIENT_GRANTS)[number];
@@ -20,6 +21,7 @@ export class CreateClientDto {
   @IsString()
   @MinLength(1)
   @MaxLength(200)
+  @SingleLineText()
   name: string;
 
   @ApiProperty({ type: [String], example: ['invoices:read', 'invoices:write'] })

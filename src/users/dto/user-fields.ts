@@ -11,6 +11,7 @@ import {
   MaxLength,
   ValidateIf,
 } from 'class-validator';
+import { SingleLineText } from '../../common/single-line-text.decorator';
 
 export const USERNAME_PATTERN = /^[A-Za-z0-9._-]{3,64}$/;
 export const ROLE_PATTERN = /^[a-z][a-z0-9_-]{0,31}$/;
@@ -55,6 +56,7 @@ export const FullNameField = () =>
     IsOptional(),
     IsString(),
     MaxLength(200),
+    SingleLineText(),
   );
 
 export const RolesField = () =>
