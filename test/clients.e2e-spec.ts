@@ -75,6 +75,27 @@ describe('clients and the client_credentials grant', () => {
       await t.http.post('/clients').set(bearer(adminToken)).send(body).expect(400);
     });
 
+    it('answers client ids that cannot exist (a NUL, a slash, too long) as unknown', async () => {
+      for (const clientId of ['pc_a\u0000b', 'pc/../x', 'x'.repeat(65)]) {
+        await t.http
+          .delete(`/clients/${encodeURIComponent(clientId)}`)
+          .set(bearer(adminToken))
+          .expect(404);
+        const inBody = await t.http
+          .post('/auth/token')
+          .type('form')
+          .send({ grant_type: 'client_credentials', client_id: clientId, client_secret: 'x' })
+          .expect(401);
+        expect(inBody.body).toMatchObject({ error: 'invalid_client' });
+        await t.http
+          .post('/auth/token')
+          .set(basic(clientId, 'x'))
+          .type('form')
+          .send({ grant_type: 'client_credentials' })
+          .expect(401);
+      }
+    });
+
     it('deletes a client, after which it cannot authenticate; an unknown id is 404', async () => {
       const doomed = await createClient(t, adminToken);
       await t.http.delete(`/clients/${doomed.clientId}`).set(bearer(adminToken)).expect(204);

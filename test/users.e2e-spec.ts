@@ -524,6 +524,7 @@ describe('accounts', () => {
       ['q[$ne]=x'],
       ['unknown=1'],
       ['constructor=1'],
+      ['q=%00'],
     ])('refuses the query %s with 400', async (query) => {
       await t.http.get(`/users?${query}`).set(bearer(adminToken)).expect(400);
     });

@@ -13,6 +13,12 @@ import { Client } from './entities/client.entity';
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest();
 
+/**
+ * What a client id can look like (ours are `pc_` and 16 base64url characters). Anything else names
+ * no client, and is not sent to the database: PostgreSQL refuses a NUL in a parameter (a 500).
+ */
+const POSSIBLE_CLIENT_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
 @Injectable()
 export class ClientsService {
   constructor(@InjectRepository(Client) private readonly clients: Repository<Client>) {}
@@ -40,7 +46,9 @@ export class ClientsService {
   }
 
   async remove(clientId: string): Promise<void> {
-    const result = await this.clients.delete({ clientId });
+    const result = POSSIBLE_CLIENT_ID.test(clientId)
+      ? await this.clients.delete({ clientId })
+      : { affected: 0 };
     if (!result.affected) {
       throw new NotFoundException('No client has that id');
     }
@@ -57,6 +65,9 @@ export class ClientsService {
 
   /** The client these credentials prove, or 401 invalid_client; the secret check is constant-time. */
   async authenticate(credentials: PresentedClientCredentials): Promise<Client> {
+    if (!POSSIBLE_CLIENT_ID.test(credentials.clientId)) {
+      throw invalidClient();
+    }
     const client = await this.clients
       .createQueryBuilder('client')
       .addSelect('client.secretHash')

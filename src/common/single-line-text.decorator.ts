@@ -1,7 +1,7 @@
 import { Matches } from 'class-validator';
 
 /**
- * Free text shown to people (a full name, a client's name): one line of printable characters.
+ * Free text (a full name, a client's name, a search): one line of printable characters.
  * Control characters have no place there, and PostgreSQL cannot store NUL in text at all (a 500
  * on that database before this rule).
  */

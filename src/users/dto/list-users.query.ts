@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { SingleLineText } from '../../common/single-line-text.decorator';
 
 export class ListUsersQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
@@ -24,5 +25,6 @@ export class ListUsersQuery {
   @IsOptional()
   @IsString()
   @MaxLength(100)
+  @SingleLineText()
   q?: string;
 }
