@@ -3,6 +3,7 @@ import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import type { Response } from 'supertest';
 import { DataSource } from 'typeorm';
+import { AuditEvent } from '../src/audit/entities/audit-event.entity';
 import { SECURITY_EVENT, SecurityEvent } from '../src/events/security-event';
 import { PasswordHasher } from '../src/passwords/password-hasher.service';
 import { ThrottleCounter } from '../src/throttling/entities/throttle-counter.entity';
@@ -185,6 +186,72 @@ describe.each(stores)('throttling of POST /auth/token, counters in the %s', (sto
       await failTimes(t, 5, user.username, address);
       const response = await attempt(t, user.username, WRONG_PASSWORD, address).expect(429);
       expect(retryAfter(response)).toBe('30');
+    });
+
+    /** POST /users/me/password from `address`, with `token` of the user. */
+    function changePassword(
+      token: string,
+      currentPassword: string,
+      newPassword: string,
+      address: string,
+    ) {
+      return t.http
+        .post('/users/me/password')
+        .set('Authorization', `Bearer ${token}`)
+        .set('X-Forwarded-For', address)
+        .send({ currentPassword, newPassword });
+    }
+
+    async function tokenFor(user: { username: string; password: string }): Promise<string> {
+      const response = await attempt(t, user.username, user.password, newAddress()).expect(200);
+      return (response.body as { access_token: string }).access_token;
+    }
+
+    it('counts a wrong current password at POST /users/me/password like a failed login', async () => {
+      const user = await registerUser(t);
+      const token = await tokenFor(user);
+      const address = newAddress();
+      const newPassword = 'an entirely new passphrase for this';
+      for (let failure = 0; failure < 5; failure++) {
+        const wrong = await changePassword(token, WRONG_PASSWORD, newPassword, address).expect(401);
+        expect(wrong.headers['content-type']).toContain('application/problem+json');
+      }
+      // A stolen access token cannot guess the password faster here than at the token endpoint:
+      // the right one is refused too while delayed, without being checked.
+      const throttled = await changePassword(token, user.password, newPassword, address).expect(
+        429,
+      );
+      expect(throttled.headers['content-type']).toContain('application/problem+json');
+      expect(retryAfter(throttled)).toBe('30');
+      // The same counters: the token endpoint is delayed for this username and address as well.
+      await attempt(t, user.username, user.password, address).expect(429);
+
+      advance(30_000);
+      await changePassword(token, user.password, newPassword, address).expect(204);
+      // The success cleared the counters.
+      await failTimes(t, 5, user.username, address);
+      await attempt(t, user.username, WRONG_PASSWORD, address).expect(429);
+
+      const failures = await t.app
+        .get(DataSource)
+        .getRepository(AuditEvent)
+        .findBy({ type: 'password_changed', userId: user.id });
+      expect(failures.filter((event) => event.detail.outcome === 'failure')).toHaveLength(5);
+    });
+
+    it('does not count a refused new password: the current one was never checked', async () => {
+      const user = await registerUser(t);
+      const token = await tokenFor(user);
+      const address = newAddress();
+      for (let refusal = 0; refusal < 7; refusal++) {
+        await changePassword(token, user.password, 'password', address).expect(400);
+      }
+      await changePassword(
+        token,
+        user.password,
+        'an entirely new passphrase for this',
+        address,
+      ).expect(204);
     });
 
     it('throttles an unknown username exactly like a known one', async () => {

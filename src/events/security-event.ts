@@ -31,7 +31,8 @@ export interface SecurityEvent {
   context?: RequestContext;
   /**
    * login_failed: `reason` is `credentials`, `disabled` or `throttled`, and `username` the
-   * normalised name tried. token_issued: `grant`. token_revoked: `tokenType`.
+   * normalised name tried. token_issued: `grant`. token_revoked: `tokenType`. password_changed:
+   * `outcome`, and `reason` `credentials` for a wrong current password.
    * user_*: `actorId` (who did it).
    */
   detail?: SecurityEventDetail;

@@ -1,4 +1,14 @@
-import { Body, Controller, Get, HttpCode, Patch, Post } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Patch,
+  Post,
+  Req,
+  Res,
+  UnauthorizedException,
+} from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
@@ -7,8 +17,10 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiTags,
+  ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthenticatedUser } from '../auth/authenticated-user';
 import { CurrentUser } from '../auth/decorators/current-user.decorator';
 import { ProblemDetailsDto } from '../common/problem-details.dto';
@@ -20,6 +32,8 @@ import { UsersService } from './users.service';
 import { RequestContext } from '../common/request-context';
 import { RequestMeta } from '../common/request-meta.decorator';
 import { SecurityEvents } from '../events/security-events.service';
+import { PasswordPolicy } from '../passwords/password-policy.service';
+import { LoginThrottle } from '../throttling/login-throttle.service';
 
 @ApiTags('me')
 @ApiBearerAccess()
@@ -28,6 +42,8 @@ export class MeController {
   constructor(
     private readonly users: UsersService,
     private readonly events: SecurityEvents,
+    private readonly policy: PasswordPolicy,
+    private readonly loginThrottle: LoginThrottle,
   ) {}
 
   @Get()
@@ -70,12 +86,36 @@ export class MeController {
     description: 'The new password is not acceptable',
   })
   @ApiUnauthorizedResponse({ type: ProblemDetailsDto, description: 'Wrong current password' })
+  @ApiTooManyRequestsResponse({
+    type: ProblemDetailsDto,
+    description: 'Too many wrong passwords for this account, here or at the token endpoint',
+  })
   async changePassword(
     @CurrentUser() caller: AuthenticatedUser,
     @Body() body: ChangePasswordDto,
     @RequestMeta() context: RequestContext,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<void> {
-    await this.users.changePassword(caller.id, body.currentPassword, body.newPassword);
+    // Refused before anything is counted: choosing a weak new password is not a wrong password.
+    this.policy.assertAcceptable(body.newPassword, caller.username, 'newPassword');
+    // The current password is checked like a login's, on the same counters: whoever holds a
+    // stolen access token cannot try passwords here faster than at the token endpoint.
+    const attempt = await this.loginThrottle.begin(caller.username, request, reply);
+    try {
+      await this.users.changePassword(caller.id, body.currentPassword, body.newPassword);
+    } catch (error) {
+      if (error instanceof UnauthorizedException) {
+        await this.events.publish({
+          type: 'password_changed',
+          userId: caller.id,
+          context,
+          detail: { outcome: 'failure', reason: 'credentials' },
+        });
+      }
+      throw error;
+    }
+    await this.loginThrottle.succeeded(attempt);
     await this.events.publish({
       type: 'password_changed',
       userId: caller.id,
