@@ -1,4 +1,4 @@
-import { Logger as NestLogger } from '@nestjs/common';
+import { Logger as NestLogger, UnsupportedMediaTypeException } from '@nestjs/common';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import type { Logger as RootLogger } from 'pino';
@@ -10,6 +10,8 @@ import { accessLog } from './logging/access-log';
 import { ROOT_LOGGER } from './logging/logging.module';
 import { REQUEST_ID_HEADER, requestIdFor } from './logging/request-id';
 import { setupSwagger } from './swagger';
+
+const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded';
 
 /** Larger bodies are refused with 413 before they are parsed (contract: "Abuse limits"). */
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -45,6 +47,19 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
     void reply
       .headers(securityHeadersFor(headers, request.url))
       .header(REQUEST_ID_HEADER, request.id);
+    // Contract: JSON everywhere but the OAuth endpoints. A form body is also what a cross-site
+    // HTML form can post without a CORS preflight, so no other route takes one.
+    const type = request.headers['content-type'];
+    if (
+      type !== undefined &&
+      type.toLowerCase().startsWith(FORM_CONTENT_TYPE) &&
+      request.routeOptions.config.oauthErrors !== true
+    ) {
+      done(
+        new UnsupportedMediaTypeException('Only the OAuth endpoints take form bodies; send JSON'),
+      );
+      return;
+    }
     done();
   });
   fastify.addHook('onResponse', accessLog(app.get<RootLogger>(ROOT_LOGGER)));

@@ -107,6 +107,23 @@ describe('accounts', () => {
       expect(response.text).not.toContain(password);
     });
 
+    it('takes JSON only: a form body is 415 problem details, as on every non-OAuth route', async () => {
+      const username = uniqueUsername();
+      const response = await t.http
+        .post('/auth/register')
+        .type('form')
+        .send({ username, password: STRONG_PASSWORD })
+        .expect(415);
+      expectProblem(response.body, 415);
+      await t.http.post('/auth/token').send({ username, password: STRONG_PASSWORD }).expect(401);
+      await t.http
+        .patch('/users/me')
+        .set(bearer(adminToken))
+        .set('Content-Type', 'Application/X-WWW-Form-Urlencoded')
+        .send('fullName=x')
+        .expect(415);
+    });
+
     it('refuses a password equal to the username', async () => {
       const username = 'a.rather.long.username';
       await t.http
@@ -232,9 +249,11 @@ describe('accounts', () => {
       ['a JSON string body', 'someone.new'],
       ['a null body', null],
     ])('answers %s with 400, not 500', async (_label, body) => {
+      // JSON.stringify: supertest would send a bare string as a form body.
       const response = await t.http
         .post('/auth/register')
-        .send(body as object)
+        .set('Content-Type', 'application/json')
+        .send(JSON.stringify(body))
         .expect(400);
       expectProblem(response.body, 400);
     });
