@@ -53,7 +53,8 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
     if (
       type !== undefined &&
       type.toLowerCase().startsWith(FORM_CONTENT_TYPE) &&
-      request.routeOptions.config.oauthErrors !== true
+      request.routeOptions.config.oauthErrors !== true &&
+      !request.is404
     ) {
       done(
         new UnsupportedMediaTypeException('Only the OAuth endpoints take form bodies; send JSON'),

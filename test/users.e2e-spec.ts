@@ -122,6 +122,8 @@ describe('accounts', () => {
         .set('Content-Type', 'Application/X-WWW-Form-Urlencoded')
         .send('fullName=x')
         .expect(415);
+      // A route that does not exist is still a 404, whatever the body.
+      await t.http.post('/no/such/route').type('form').send({ a: 'b' }).expect(404);
     });
 
     it('refuses a password equal to the username', async () => {
