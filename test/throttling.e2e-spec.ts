@@ -1,6 +1,7 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
+import { AddressInfo, createServer, Server, Socket } from 'node:net';
 import type { Response } from 'supertest';
 import { DataSource } from 'typeorm';
 import { AuditEvent } from '../src/audit/entities/audit-event.entity';
@@ -480,6 +481,41 @@ describe('throttling when Redis cannot be reached', () => {
     const response = await t.http
       .post('/auth/token')
       .type('form')
+      .send({ grant_type: 'password', username: 'ada', password: WRONG_PASSWORD })
+      .expect(503);
+    expect(response.body).toMatchObject({ error: 'temporarily_unavailable' });
+  });
+});
+
+describe('throttling when Redis holds the connection but never answers', () => {
+  let t: TestApp;
+  let silent: Server;
+  const sockets = new Set<Socket>();
+
+  beforeAll(async () => {
+    // Accepts connections and reads what it is sent, answering nothing: a hung Redis.
+    silent = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('data', () => undefined);
+    });
+    await new Promise<void>((listening) => silent.listen(0, '127.0.0.1', listening));
+    const { port } = silent.address() as AddressInfo;
+    t = await startTestApp({ REDIS_URL: `redis://127.0.0.1:${port}` });
+  });
+
+  afterAll(async () => {
+    await t.close();
+    for (const socket of sockets) {
+      socket.destroy();
+    }
+    await new Promise((closed) => silent.close(closed));
+  });
+
+  it('answers 503 temporarily_unavailable within seconds instead of waiting', async () => {
+    const response = await t.http
+      .post('/auth/token')
+      .type('form')
+      .timeout(10000)
       .send({ grant_type: 'password', username: 'ada', password: WRONG_PASSWORD })
       .expect(503);
     expect(response.body).toMatchObject({ error: 'temporarily_unavailable' });

@@ -15,12 +15,21 @@ export async function connectRedis(url: string, options: RedisOptions): Promise<
   return client;
 }
 
+/** How long a request-path command may wait for Redis before the store fails closed. */
+const STORE_COMMAND_TIMEOUT_MS = 1000;
+
 /**
  * A client for a store on the request path (throttling counters, the access-token denylist): a
- * request waits for Redis at most one retry, then the store fails closed (503).
+ * request waits for Redis at most one retry, then the store fails closed (503). The timeout is
+ * for a Redis that holds the connection open but never answers (hung, or a network that drops
+ * packets): without it such a request would wait as long as the connection stays up.
  */
 export function connectRedisStore(url: string, keyPrefix: string): Promise<Redis> {
-  return connectRedis(url, { keyPrefix, maxRetriesPerRequest: 1 });
+  return connectRedis(url, {
+    keyPrefix,
+    maxRetriesPerRequest: 1,
+    commandTimeout: STORE_COMMAND_TIMEOUT_MS,
+  });
 }
 
 /** Closes a client on shutdown; QUIT would wait in the offline queue forever if Redis never answered. */
