@@ -85,23 +85,24 @@ export class DatabaseThrottleStore extends ThrottleStore implements OnModuleInit
   private readonly hitStatement: PreparedStatement;
   private readonly blockedForStatement: PreparedStatement;
   private readonly sweepStatement: PreparedStatement;
-  /** reset() by the number of keys it is given: always two for a login. */
-  private readonly resetStatements = new Map<number, PreparedStatement>();
-  /** The table as raw SQL names it, schema included on PostgreSQL. */
-  private readonly table: string;
+  private readonly resetStatement: PreparedStatement;
 
   constructor(
-    private readonly statements: PreparedStatements,
+    statements: PreparedStatements,
     private readonly clock: ThrottleClock,
   ) {
     super();
-    this.table = statements.table(ThrottleCounter);
-    const { table } = this;
+    // As raw SQL names it, schema included on PostgreSQL.
+    const table = statements.table(ThrottleCounter);
     const column: Column = (name) => `${table}."${name}"`;
     this.claimStatement = statements.prepare((p) => claimSql(table, column, p));
     this.hitStatement = statements.prepare((p) => hitSql(table, column, p));
     this.blockedForStatement = statements.prepare(
       (p) => `SELECT "blockedUntil" FROM ${table} WHERE "key" = ${p(1)}`,
+    );
+    this.resetStatement = statements.prepare(
+      (p) =>
+        `UPDATE ${table} SET "count" = 0, "delayMs" = 0, "blockedUntil" = 0 WHERE "key" = ${p(1)}`,
     );
     this.sweepStatement = statements.prepare(
       (p) =>
@@ -148,22 +149,12 @@ export class DatabaseThrottleStore extends ThrottleStore implements OnModuleInit
 
   /**
    * Zeroes rather than deletes: the same user's next attempt updates the row instead of inserting
-   * it, and the sweeper drops it once it has expired.
+   * it, and the sweeper drops it once it has expired. One statement per key, so that no statement
+   * holds one row's lock while waiting for another's: two logins' resets of the same pair and
+   * account, locking them in opposite orders, deadlocked on PostgreSQL (a 503 for one of them).
    */
   async reset(keys: string[]): Promise<void> {
-    if (keys.length === 0) {
-      return;
-    }
-    let statement = this.resetStatements.get(keys.length);
-    if (!statement) {
-      statement = this.statements.prepare(
-        (p) =>
-          `UPDATE ${this.table} SET "count" = 0, "delayMs" = 0, "blockedUntil" = 0` +
-          ` WHERE "key" IN (${keys.map((_, index) => p(index + 1)).join(', ')})`,
-      );
-      this.resetStatements.set(keys.length, statement);
-    }
-    await statement.run(keys);
+    await Promise.all(keys.map((key) => this.resetStatement.run([key])));
   }
 
   async hit(

@@ -156,6 +156,22 @@ describe.each(stores)('ThrottleStore on %s', (_name, open) => {
     }
   });
 
+  it('survives many logins of one user at once: resets and claims of the same two keys', async () => {
+    // Each login claims its pair and account keys one at a time and resets both on success.
+    // Locking both rows in one statement let two resets deadlock on PostgreSQL.
+    const pair = freshKey();
+    const account = freshKey();
+    const login = async (): Promise<void> => {
+      await store.claim(pair, policy, T0);
+      await store.claim(account, policy, T0);
+      await store.reset([pair, account]);
+    };
+    for (let round = 0; round < 30; round += 1) {
+      await Promise.all(Array.from({ length: 8 }, login));
+    }
+    await expect(store.blockedFor(pair, T0)).resolves.toBe(0);
+  });
+
   it('does not refuse a free attempt whose clock read is a little older than the last one', async () => {
     const key = freshKey();
     await expect(store.claim(key, policy, T0 + 5)).resolves.toEqual({ allowed: true });
