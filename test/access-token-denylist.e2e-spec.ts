@@ -4,6 +4,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { BuiltApp, startBuiltApp, stopBuiltApp } from './utils/built-app';
 import { passwordGrant, TokenPair } from './utils/oauth';
+import { TcpProxy } from './utils/tcp-proxy';
 import { bearer, registerUser, startTestApp, TestApp } from './utils/test-app';
 
 // HS256 with a secret the test knows, so that it can move a real token's exp into the past.
@@ -128,6 +129,48 @@ describe.each(stores)('the access-token denylist in the %s', (store, redis) => {
         await stopBuiltApp(other);
       }
     });
+
+    // SQLite is a file in the process: it cannot become unreachable the way a server can.
+    if (process.env.E2E_DATABASE === 'postgres') {
+      it('makes a revocation stored in Redis while the database was down count once it is back', async () => {
+        const database = new URL(t.database.url);
+        const proxy = new TcpProxy({
+          host: database.hostname,
+          port: Number(database.port || 5432),
+        });
+        await proxy.open();
+        database.host = `127.0.0.1:${proxy.port}`;
+        const other = await otherInstance({
+          REDIS_URL: redis as string,
+          DATABASE_URL: database.toString(),
+        });
+        try {
+          const pair = await freshPair(t);
+          await t.http.get('/users/me').set(bearer(pair.access_token)).expect(200);
+          await proxy.cut();
+          // The entry reaches Redis; raising the revocation epoch in the database does not.
+          await request(other.url)
+            .post('/auth/revoke')
+            .type('form')
+            .send({ token: pair.access_token, token_type_hint: 'access_token' })
+            .expect(503);
+          await proxy.open();
+
+          // No client retries the revocation: the other instance must raise the epoch itself,
+          // or this instance would accept the token from memory until its expiry.
+          const deadline = Date.now() + 15_000;
+          let status = 200;
+          while (status === 200 && Date.now() < deadline) {
+            await new Promise((resolve) => setTimeout(resolve, 200));
+            ({ status } = await t.http.get('/users/me').set(bearer(pair.access_token)));
+          }
+          expect(status).toBe(401);
+        } finally {
+          await stopBuiltApp(other);
+          await proxy.cut();
+        }
+      });
+    }
 
     it('fails closed when Redis cannot be reached: 503, nothing reported revoked', async () => {
       const cutOff = await otherInstance({ REDIS_URL: 'redis://127.0.0.1:1' });

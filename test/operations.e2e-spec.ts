@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { AddressInfo, connect, createServer, Server, Socket } from 'node:net';
+import { connect } from 'node:net';
 import { passwordGrant, refreshGrant } from './utils/oauth';
+import { TcpProxy } from './utils/tcp-proxy';
 import { createTestDatabase, TestDatabase } from './utils/test-database';
 import {
   ADMIN,
@@ -26,44 +27,6 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
     throw new Error(`no sample ${name} ${wanted.join(',')}`);
   }
   return Number(line.slice(line.lastIndexOf(' ') + 1));
-}
-
-/** A TCP relay to PostgreSQL that a test can cut and restore, standing in for a network outage. */
-class TcpProxy {
-  port = 0;
-  private server?: Server;
-  private readonly sockets = new Set<Socket>();
-
-  constructor(private readonly target: { host: string; port: number }) {}
-
-  async open(): Promise<void> {
-    if (this.server) {
-      return;
-    }
-    const server = createServer((client) => {
-      const upstream = connect(this.target.port, this.target.host);
-      for (const socket of [client, upstream]) {
-        this.sockets.add(socket);
-        socket.on('close', () => this.sockets.delete(socket));
-        socket.on('error', () => {
-          client.destroy();
-          upstream.destroy();
-        });
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
-    this.port = (server.address() as AddressInfo).port;
-    this.server = server;
-  }
-
-  /** Refuses new connections and drops the open ones, as a dead server or network would. */
-  async cut(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    this.sockets.forEach((socket) => socket.destroy());
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-  }
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

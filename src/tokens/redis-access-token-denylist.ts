@@ -8,6 +8,9 @@ const logger = new Logger('AccessTokenDenylist');
 
 const entryKey = (jti: string): string => `denylist:${jti}`;
 
+/** How often a revocation's epoch raise that the database refused is tried again. */
+const EPOCH_RETRY_MS = 1000;
+
 /**
  * The denylist in Redis (REDIS_URL), shared by every instance; keys carry REDIS_KEY_PREFIX and
  * expire on their own once the token could no longer verify.
@@ -18,6 +21,10 @@ const entryKey = (jti: string): string => `denylist:${jti}`;
  */
 export class RedisAccessTokenDenylist extends AccessTokenDenylist implements OnModuleDestroy {
   private readonly bumpEpoch: PreparedStatement;
+  /** Revocations whose epoch raise failed since the last retry began; a retry runs while > 0. */
+  private unraisedRevocations = 0;
+  private epochRetry?: NodeJS.Timeout;
+  private closing = false;
 
   constructor(
     private readonly redis: Redis,
@@ -35,7 +42,15 @@ export class RedisAccessTokenDenylist extends AccessTokenDenylist implements OnM
     if (lifetimeMs > 0) {
       await this.reach(this.redis.set(entryKey(jti), '1', 'PX', lifetimeMs));
     }
-    await this.bumpEpoch.run();
+    try {
+      await this.bumpEpoch.run();
+    } catch (error) {
+      // The entry is in Redis, but instances that remember this jti as not revoked look again
+      // only once the epoch moves: it must move as soon as the database is back, even if the
+      // caller, told 503, never retries.
+      this.retryEpochRaise();
+      throw error;
+    }
   }
 
   async isRevoked(jti: string): Promise<boolean> {
@@ -43,7 +58,40 @@ export class RedisAccessTokenDenylist extends AccessTokenDenylist implements OnM
   }
 
   onModuleDestroy(): Promise<void> {
+    this.closing = true;
+    clearTimeout(this.epochRetry);
     return closeRedis(this.redis);
+  }
+
+  private retryEpochRaise(): void {
+    this.unraisedRevocations += 1;
+    if (this.unraisedRevocations === 1) {
+      logger.warn('The revocation epoch could not be raised; retrying until the database answers');
+      this.scheduleEpochRetry();
+    }
+  }
+
+  private scheduleEpochRetry(): void {
+    this.epochRetry = setTimeout(() => void this.raiseEpochAgain(), EPOCH_RETRY_MS);
+    this.epochRetry.unref();
+  }
+
+  private async raiseEpochAgain(): Promise<void> {
+    // A revocation failing while this raise runs may have written its entry after the raise's
+    // UPDATE: only the revocations counted before it began are settled by its success.
+    const settled = this.unraisedRevocations;
+    const raised = await this.bumpEpoch.run().then(
+      () => true,
+      () => false,
+    );
+    if (raised) {
+      this.unraisedRevocations -= settled;
+    }
+    if (this.unraisedRevocations === 0) {
+      logger.log('The revocation epoch was raised after the database came back');
+    } else if (!this.closing) {
+      this.scheduleEpochRetry();
+    }
   }
 
   /** Fail closed: without the denylist nothing is reported revoked, and no token is accepted. */
