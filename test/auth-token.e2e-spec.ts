@@ -226,6 +226,64 @@ describe('POST /auth/token (password grant)', () => {
     expect((response.body as { error: string }).error).toBe('invalid_request');
   });
 
+  it('answers a username with a control character with 400 invalid_request on either database', async () => {
+    // PostgreSQL cannot compare a NUL at all: it failed the lookup there and answered 401 on SQLite.
+    for (const username of ['ad\u0000min', 'admin\n', 'ad\u0085min']) {
+      const json = await t.http.post('/auth/token').send({ username, password: 'x' }).expect(400);
+      expect(json.body).toMatchObject({ error: 'invalid_request' });
+      const form = await t.http
+        .post('/auth/token')
+        .type('form')
+        .send({ grant_type: 'password', username, password: 'x' })
+        .expect(400);
+      expect(form.body).toMatchObject({ error: 'invalid_request' });
+    }
+  });
+
+  it('answers a body nested too deeply or a lone surrogate with 400 invalid_request, not a 500', async () => {
+    const deep = JSON.parse('['.repeat(1500) + ']'.repeat(1500)) as unknown;
+    const nested = await t.http
+      .post('/auth/token')
+      .send({ username: 'someone', password: deep })
+      .expect(400);
+    expect(nested.body).toMatchObject({ error: 'invalid_request' });
+    // Hashed, "\ud800" and "\udfff" would both be U+FFFD: two passwords that are one.
+    const surrogate = await t.http
+      .post('/auth/token')
+      .send({ username: ADMIN.username, password: `${ADMIN.password}\ud800` })
+      .expect(400);
+    expect(surrogate.body).toMatchObject({ error: 'invalid_request' });
+  });
+
+  // SQLite is a file in the process: it cannot refuse one statement the way a server can.
+  if (process.env.E2E_DATABASE === 'postgres') {
+    it('answers a database failure during the password check with 503, not as a client error', async () => {
+      const user = await registerUser(t);
+      const database = t.app.get(DataSource);
+      // The login_failed record is written before the answer; here the server refuses it as a
+      // server shutting down would (SQLSTATE 57P01).
+      await database.query(
+        `CREATE FUNCTION refuse_login_failed() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN ` +
+          `IF NEW."type" = 'login_failed' THEN RAISE EXCEPTION 'shutting down' USING ERRCODE = '57P01'; ` +
+          `END IF; RETURN NEW; END $$`,
+      );
+      await database.query(
+        `CREATE TRIGGER refuse_login_failed BEFORE INSERT ON audit_events ` +
+          `FOR EACH ROW EXECUTE FUNCTION refuse_login_failed()`,
+      );
+      try {
+        const response = await t.http
+          .post('/auth/token')
+          .send({ username: user.username, password: 'not the password' })
+          .expect(503);
+        expect(response.body).toMatchObject({ error: 'temporarily_unavailable' });
+      } finally {
+        await database.query('DROP TRIGGER refuse_login_failed ON audit_events');
+        await database.query('DROP FUNCTION refuse_login_failed()');
+      }
+    });
+  }
+
   it('rejects repeated form fields (which parse as arrays) with 400 invalid_request', async () => {
     const response = await t.http
       .post('/auth/token')

@@ -55,6 +55,55 @@ describe('accounts', () => {
     await t.close();
   });
 
+  /** A JSON value nested `levels` deep: a 3 kB body of 1,500 levels used to overflow the stack. */
+  const nested = (levels: number): unknown => JSON.parse('['.repeat(levels) + ']'.repeat(levels));
+
+  it('refuses a body nested too deeply with 400 on every route that takes one, not a 500', async () => {
+    const token = await login(t, await registerUser(t));
+    const routes: Array<[string, string, string]> = [
+      ['post', '/auth/register', ''],
+      ['patch', '/users/me', token],
+      ['post', '/users/me/password', token],
+      ['post', '/users', adminToken],
+      ['post', '/clients', adminToken],
+    ];
+    for (const [method, path, bearerToken] of routes) {
+      const request = method === 'post' ? t.http.post(path) : t.http.patch(path);
+      if (bearerToken) {
+        request.set(bearer(bearerToken));
+      }
+      const response = await request.send({ fullName: nested(1500) });
+      expect({ path, status: response.status }).toEqual({ path, status: 400 });
+      expectProblem(response.body, 400);
+    }
+  });
+
+  it('refuses text that is not well-formed Unicode (a lone surrogate) with 400, storing nothing', async () => {
+    const user = await registerUser(t);
+    const token = await login(t, user);
+    for (const body of [{ fullName: 'Ada \ud800 Lovelace' }, { email: 'a\udc00@example.com' }]) {
+      const refused = await t.http.patch('/users/me').set(bearer(token)).send(body).expect(400);
+      expectProblem(refused.body, 400);
+    }
+    const me = await t.http.get('/users/me').set(bearer(token)).expect(200);
+    expect(me.body).toMatchObject({ fullName: null, email: null });
+
+    // Stored, a lone surrogate would become U+FFFD: "pw \ud800" and "pw \udfff" one password.
+    const username = uniqueUsername();
+    for (const body of [
+      { username, password: `${STRONG_PASSWORD} \ud800` },
+      { username, password: STRONG_PASSWORD, email: 'b\ud800@example.com' },
+    ]) {
+      await t.http.post('/auth/register').send(body).expect(400);
+    }
+    await t.http
+      .post('/users/me/password')
+      .set(bearer(token))
+      .send({ currentPassword: user.password, newPassword: `${STRONG_PASSWORD} \udfff` })
+      .expect(400);
+    await login(t, user);
+  });
+
   describe('POST /auth/register', () => {
     it('creates a user and answers 201 with the user, never a password hash', async () => {
       const username = uniqueUsername();

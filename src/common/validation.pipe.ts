@@ -1,5 +1,6 @@
 import { ArgumentMetadata, ValidationPipe } from '@nestjs/common';
 import {
+  FieldError,
   RequestValidationException,
   toRequestValidationException,
 } from './request-validation.exception';
@@ -27,6 +28,43 @@ function refuseInheritedNames(value: unknown, { metatype }: ArgumentMetadata): v
 }
 
 /**
+ * Deeper than any DTO goes. class-transformer and the pipe's own prototype-key stripping recurse:
+ * a 3 kB body of nested brackets overflowed the stack, a 500.
+ */
+const MAX_DEPTH = 32;
+
+/**
+ * JSON can carry half of a UTF-16 surrogate pair (`"\ud800"`), which becomes U+FFFD when stored
+ * or hashed: two different passwords would then be one, and validator.js's isEmail throws on it.
+ */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** Refuses, before any recursive code sees it, input nested too deep or not well-formed text. */
+function refuseMalformedInput(value: unknown, { data, type }: ArgumentMetadata): void {
+  const errors: FieldError[] = [];
+  const pending = [{ value, field: data ?? type, depth: 0 }];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const { field, depth } = next;
+    if (typeof next.value === 'string' && LONE_SURROGATE.test(next.value)) {
+      errors.push({ field, message: `${field} must be well-formed Unicode text` });
+    } else if (isObject(next.value)) {
+      if (depth === MAX_DEPTH) {
+        throw new RequestValidationException([
+          { field, message: `${field} is nested more than ${MAX_DEPTH} levels deep` },
+        ]);
+      }
+      for (const [key, child] of Object.entries(next.value)) {
+        const path = depth === 0 && data === undefined ? key : `${field}.${key}`;
+        pending.push({ value: child, field: path, depth: depth + 1 });
+      }
+    }
+  }
+  if (errors.length > 0) {
+    throw new RequestValidationException(errors);
+  }
+}
+
+/**
  * The token endpoint's guard validates the body before Passport reads it and leaves the DTO on
  * the request, where the handler's @Body() finds it: that very object is not validated a second
  * time (class-validator was a quarter of what a login allocates, issue 5). Anything else is, an
@@ -42,6 +80,9 @@ class ValidateOncePipe extends ValidationPipe {
       value instanceof metatype
     ) {
       return value;
+    }
+    if (this.toValidate(metadata)) {
+      refuseMalformedInput(value, metadata);
     }
     refuseInheritedNames(value, metadata);
     const transformed: unknown = await super.transform(value, metadata);

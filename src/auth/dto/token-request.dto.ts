@@ -1,5 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { SingleLineText } from '../../common/single-line-text.decorator';
 
 export const GRANT_TYPES = ['password', 'refresh_token', 'client_credentials'] as const;
 
@@ -15,6 +16,8 @@ export class TokenRequestDto {
   @IsOptional()
   @IsString()
   @MaxLength(256)
+  // No username holds one; PostgreSQL cannot even compare a NUL, and it would reach the audit log.
+  @SingleLineText()
   username?: string;
 
   @ApiPropertyOptional({ example: 'correct horse battery staple' })

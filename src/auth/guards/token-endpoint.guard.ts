@@ -1,4 +1,4 @@
-import { ExecutionContext, HttpException, Injectable } from '@nestjs/common';
+import { ExecutionContext, Injectable } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ClientsService } from '../../clients/clients.service';
@@ -66,11 +66,13 @@ export class TokenEndpointGuard extends AuthGuard('local') {
     return authenticated;
   }
 
-  override handleRequest<TUser>(error: unknown, user: TUser | false): TUser {
-    if (error instanceof HttpException) {
+  override handleRequest<TUser>(error: Error | null, user: TUser | false): TUser {
+    // The strategy's own refusals, and a database that failed during the check (503, logged):
+    // only passport-local's "missing credentials" is the client's fault.
+    if (error) {
       throw error;
     }
-    if (error || !user) {
+    if (!user) {
       throw new OAuthException('invalid_request', 'username and password are required');
     }
     return user;
