@@ -173,6 +173,14 @@ describe('POST /auth/token (password grant)', () => {
           .getOneOrFail()
       ).passwordHash;
 
+    const weakHash = (password: string) =>
+      argon2.hash(password, {
+        type: argon2.argon2id,
+        memoryCost: 8192,
+        timeCost: 1,
+        parallelism: 1,
+      });
+
     it('answers a malformed stored hash as a failed login, not a 500', async () => {
       const user = await registerUser(t);
       await users().update(
@@ -185,12 +193,7 @@ describe('POST /auth/token (password grant)', () => {
 
     it('upgrades a hash made with weaker parameters at the next login', async () => {
       const user = await registerUser(t);
-      const weak = await argon2.hash(user.password, {
-        type: argon2.argon2id,
-        memoryCost: 8192,
-        timeCost: 1,
-        parallelism: 1,
-      });
+      const weak = await weakHash(user.password);
       await users().update({ id: user.id }, { passwordHash: weak });
       await login(t, user);
       const upgraded = await storedHash(user.id);
@@ -201,6 +204,26 @@ describe('POST /auth/token (password grant)', () => {
       await login(t, user);
       // Once current, a login leaves the hash alone (no re-hash on every login).
       expect(await storedHash(user.id)).toBe(upgraded);
+    });
+
+    it('never puts the old password back when an upgrading login races a password change', async () => {
+      for (let round = 0; round < 8; round += 1) {
+        const user = await registerUser(t);
+        const token = await login(t, user);
+        await users().update({ id: user.id }, { passwordHash: await weakHash(user.password) });
+        const newPassword = `${STRONG_PASSWORD} renewed`;
+        // The login checks the old password and stores its upgraded hash after the change did.
+        await Promise.all([
+          t.http.post('/auth/token').send(credentialsOf(user)),
+          t.http
+            .post('/users/me/password')
+            .set(bearer(token))
+            .send({ currentPassword: user.password, newPassword })
+            .expect(204),
+        ]);
+        await t.http.post('/auth/token').send(credentialsOf(user)).expect(401);
+        await login(t, { username: user.username, password: newPassword });
+      }
     });
   });
 

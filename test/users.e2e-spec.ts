@@ -459,6 +459,30 @@ describe('accounts', () => {
       await t.http.get('/users/me').set(bearer(after)).expect(200);
     });
 
+    it('lets one of two simultaneous changes through; the other was checked against a replaced password', async () => {
+      for (let round = 0; round < 5; round += 1) {
+        const user = await registerUser(t);
+        const token = await login(t, user);
+        const candidates = ['first', 'second'].map((word) => `a new ${word} passphrase for me`);
+        const answers = await Promise.all(
+          candidates.map((newPassword) =>
+            t.http
+              .post('/users/me/password')
+              .set(bearer(token))
+              .send({ currentPassword: user.password, newPassword }),
+          ),
+        );
+        // Both 204 before, and only one of the two passwords worked afterwards.
+        expect(answers.map((answer) => answer.status).sort()).toEqual([204, 401]);
+        const [kept, lost] = answers[0].status === 204 ? candidates : [...candidates].reverse();
+        await login(t, { username: user.username, password: kept });
+        await t.http
+          .post('/auth/token')
+          .send({ username: user.username, password: lost })
+          .expect(401);
+      }
+    });
+
     it('answers a wrong current password with 401 and keeps the old password', async () => {
       const user = await registerUser(t);
       const token = await login(t, user);

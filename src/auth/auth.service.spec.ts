@@ -67,7 +67,9 @@ function setup() {
   const users = {
     findById: jest.fn<Promise<User | null>, [string]>(),
     findForLogin: jest.fn<Promise<User | null>, [string]>(),
-    replacePasswordHash: jest.fn<Promise<void>, [string, string]>().mockResolvedValue(undefined),
+    replacePasswordHash: jest
+      .fn<Promise<void>, [string, string, string]>()
+      .mockResolvedValue(undefined),
   } satisfies Pick<UsersService, 'findById' | 'findForLogin' | 'replacePasswordHash'>;
   const hasher = {
     hash: jest.fn<Promise<string>, [string]>(),
@@ -332,6 +334,7 @@ describe('AuthService', () => {
       expect(hasher.hash).toHaveBeenCalledWith('the right password');
       expect(users.replacePasswordHash).toHaveBeenCalledWith(
         USER_ID,
+        STORED_HASH,
         '$argon2id$v=19$m=65536,t=3,p=1$bmV3c2FsdA$bmV3aGFzaA',
       );
     });

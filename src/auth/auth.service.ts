@@ -101,7 +101,11 @@ export class AuthService {
       return { account, passwordMatches: false };
     }
     if (this.hasher.needsRehash(account.passwordHash)) {
-      await this.users.replacePasswordHash(account.id, await this.hasher.hash(password));
+      await this.users.replacePasswordHash(
+        account.id,
+        account.passwordHash,
+        await this.hasher.hash(password),
+      );
     }
     return { account, passwordMatches: true };
   }

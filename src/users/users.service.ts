@@ -184,20 +184,29 @@ export class UsersService {
       throw new UnauthorizedException('The current password is incorrect');
     }
     this.policy.assertAcceptable(newPassword, user.username, 'newPassword');
-    await this.users.update(
-      { id },
+    // Only over the credentials that were checked: of two changes at once, the second would
+    // otherwise succeed with a current password that the first had just replaced.
+    const { affected } = await this.users.update(
+      { id, tokenVersion: user.tokenVersion },
       touched({
         passwordHash: await this.hasher.hash(newPassword),
         passwordChangedAt: new Date(),
         tokenVersion: NEXT_TOKEN_VERSION,
       }),
     );
+    if (affected === 0) {
+      throw new UnauthorizedException('The current password is incorrect');
+    }
     await this.sessions.revokeAllForUser(id);
   }
 
-  /** A transparent upgrade after a successful login; existing tokens stay valid. */
-  async replacePasswordHash(id: string, passwordHash: string): Promise<void> {
-    await this.users.update({ id }, touched({ passwordHash }));
+  /**
+   * A transparent upgrade after a successful login; existing tokens stay valid. Only over the hash
+   * that was verified: a password changed meanwhile must not be put back by a login that checked
+   * the old one.
+   */
+  async replacePasswordHash(id: string, verifiedHash: string, passwordHash: string): Promise<void> {
+    await this.users.update({ id, passwordHash: verifiedHash }, touched({ passwordHash }));
   }
 
   async remove(id: string): Promise<void> {
