@@ -259,6 +259,31 @@ describe('refresh tokens', () => {
     }
     expect(raced).toBeGreaterThan(0);
   });
+
+  it('answers logins and refreshes racing the deletion of the account with 4xx, never a 500', async () => {
+    for (let round = 0; round < ROUNDS; round += 1) {
+      const user = await registerUser(t);
+      const pairs = await Promise.all(Array.from({ length: 8 }, () => passwordGrant(t, user)));
+      const requests = [
+        ...pairs.map((pair) => refreshGrant(t, pair.refresh_token).then((r) => r)),
+        ...Array.from({ length: 8 }, () =>
+          t.http
+            .post('/auth/token')
+            .type('form')
+            .send({ grant_type: 'password', username: user.username, password: user.password })
+            .then((r) => r),
+        ),
+      ];
+      // Sent while the logins are between their password check and their session's insert.
+      await new Promise((resolve) => setTimeout(resolve, 5 * round));
+      await t.http.delete(`/users/${user.id}`).set(bearer(adminToken)).expect(204);
+      const statuses = (await Promise.all(requests)).map((response) => response.status);
+      expect(statuses.filter((status) => ![200, 400, 401].includes(status))).toEqual([]);
+      for (const pair of pairs) {
+        await refreshGrant(t, pair.refresh_token).expect(400);
+      }
+    }
+  });
 });
 
 describe('refresh tokens with REFRESH_REUSE_GRACE', () => {

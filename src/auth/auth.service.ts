@@ -13,6 +13,10 @@ import { normalizeUsername, UsersService } from '../users/users.service';
 import { AuthenticatedUser } from './authenticated-user';
 import { PrincipalStateService } from './principal-state.service';
 
+/** The one answer to a failed password grant, whichever of username and password was wrong. */
+export const incorrectCredentials = (): OAuthException =>
+  new OAuthException('invalid_grant', 'Incorrect username or password', HttpStatus.UNAUTHORIZED);
+
 export type Principal =
   | { kind: 'user'; user: User; claims: AccessTokenClaims }
   | { kind: 'client'; client: Client; claims: AccessTokenClaims };
@@ -71,11 +75,7 @@ export class AuthService {
     });
     throw disabled
       ? new OAuthException('access_denied', 'This account is disabled', HttpStatus.FORBIDDEN)
-      : new OAuthException(
-          'invalid_grant',
-          'Incorrect username or password',
-          HttpStatus.UNAUTHORIZED,
-        );
+      : incorrectCredentials();
   }
 
   /** The user whose password this is, or null. */

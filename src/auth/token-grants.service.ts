@@ -7,6 +7,7 @@ import { isAccountCurrent, SessionsService } from '../sessions/sessions.service'
 import { AccessTokensService } from '../tokens/access-tokens.service';
 import { User } from '../users/entities/user.entity';
 import { UsersService } from '../users/users.service';
+import { incorrectCredentials } from './auth.service';
 import { TokenResponseDto } from './dto/token-response.dto';
 import { grantedScope, USER_SCOPES } from './scopes';
 
@@ -37,6 +38,10 @@ export class TokenGrantsService {
       scope,
       context,
     });
+    if (!started) {
+      // Deleted while its password was being checked: answered as if it had never existed.
+      throw incorrectCredentials();
+    }
     const issued = await this.accessTokens.issueForUser(user, scope, {
       sessionId: started.session.id,
       clientId: client?.clientId,

@@ -6,6 +6,7 @@ import { IsNull, MoreThan, Repository } from 'typeorm';
 import { authConfig } from '../config/auth.config';
 import { User } from '../users/entities/user.entity';
 import { RequestContext } from '../common/request-context';
+import { isForeignKeyViolation } from '../database/constraint-violations';
 import { PreparedStatements } from '../database/prepared-statements';
 import { RefreshToken } from './entities/refresh-token.entity';
 import { Session } from './entities/session.entity';
@@ -53,6 +54,18 @@ export function isSessionLive(session: Session, nowMs: number): boolean {
   return session.revokedAt === null && new Date(session.expiresAt).getTime() > nowMs;
 }
 
+/** What `write` returns, or null when it referred to a row deleted meanwhile (an account). */
+async function unlessDeletedMeanwhile<T>(write: () => Promise<T | null>): Promise<T | null> {
+  try {
+    return await write();
+  } catch (error) {
+    if (isForeignKeyViolation(error)) {
+      return null;
+    }
+    throw error;
+  }
+}
+
 /**
  * Sessions are refresh-token families. Every write here is a single statement: TypeORM's SQLite
  * driver shares one connection, so transactions from concurrent requests would interleave.
@@ -73,13 +86,16 @@ export class SessionsService {
     this.insertToken = statements.insertInto(RefreshToken);
   }
 
-  /** A login: a new family with its first refresh token. */
+  /**
+   * A login: a new family with its first refresh token. Null when the account was deleted after
+   * its password was checked (the insert refers to a user that is gone).
+   */
   async start(input: {
     user: User;
     clientId: string | null;
     scope: string;
     context: RequestContext;
-  }): Promise<IssuedRefresh> {
+  }): Promise<IssuedRefresh | null> {
     const now = new Date();
     const session: Session = {
       id: randomUUID(),
@@ -94,9 +110,11 @@ export class SessionsService {
       userAgent: input.context.userAgent,
       ip: input.context.ip,
     };
-    await this.insertSession(session);
-    const refreshToken = await this.addToken(session, now);
-    return { session, refreshToken, access: plannedAccess(now) };
+    return unlessDeletedMeanwhile(async () => {
+      await this.insertSession(session);
+      const refreshToken = await this.addToken(session, now);
+      return { session, refreshToken, access: plannedAccess(now) };
+    });
   }
 
   /**
@@ -135,10 +153,17 @@ export class SessionsService {
     if (won.affected === 1) {
       // The UPDATE checked the family was alive; a revoke racing us after it still kills what we
       // issue now, because the successor and the access token both belong to the revoked family.
-      const session = await this.sessions.findOneByOrFail({ id: spent.sessionId });
-      await this.sessions.update({ id: session.id }, { lastUsedAt: now });
-      await this.addToken(session, now, successor);
-      return { outcome: 'rotated', session, refreshToken: successor, access };
+      // Deleting the account deletes the family, and then there is nothing to issue.
+      const rotated = await unlessDeletedMeanwhile(async () => {
+        const session = await this.sessions.findOneBy({ id: spent.sessionId });
+        if (!session) {
+          return null;
+        }
+        await this.sessions.update({ id: session.id }, { lastUsedAt: now });
+        await this.addToken(session, now, successor);
+        return { outcome: 'rotated' as const, session, refreshToken: successor, access };
+      });
+      return rotated ?? { outcome: 'invalid' };
     }
     if (spent.usedAt === null || spent.expiresAt <= now) {
       return { outcome: 'invalid' };

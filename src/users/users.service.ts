@@ -13,6 +13,7 @@ import {
   Repository,
   UpdateQueryBuilder,
 } from 'typeorm';
+import { isUniqueViolation } from '../database/constraint-violations';
 import { PreparedStatements } from '../database/prepared-statements';
 import { PasswordHasher } from '../passwords/password-hasher.service';
 import { PasswordPolicy } from '../passwords/password-policy.service';
@@ -50,15 +51,11 @@ export function normalizeUsername(username: string): string {
 
 /** SQLite and PostgreSQL report a unique-index violation differently; both name the column. */
 function uniqueViolation(error: unknown): 'email' | 'username' | undefined {
-  if (!(error instanceof QueryFailedError)) {
+  if (!(error instanceof QueryFailedError) || !isUniqueViolation(error)) {
     return undefined;
   }
-  const driverError = error.driverError as { code?: string; detail?: string; message?: string };
+  const driverError = error.driverError as { detail?: string; message?: string };
   const text = `${driverError.detail ?? ''} ${driverError.message ?? ''}`;
-  const isUnique = driverError.code === '23505' || /UNIQUE constraint failed/.test(text);
-  if (!isUnique) {
-    return undefined;
-  }
   return /email/.test(text) ? 'email' : 'username';
 }
 
