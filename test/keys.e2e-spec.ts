@@ -1,6 +1,6 @@
 import { createLocalJWKSet, JSONWebKeySet, jwtVerify, SignJWT } from 'jose';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { DataSource, In } from 'typeorm';
 import { SigningKey } from '../src/tokens/entities/signing-key.entity';
 import { SigningKeysService } from '../src/tokens/signing-keys.service';
 import { ADMIN, bearer, login, registerUser, startTestApp, TestApp } from './utils/test-app';
@@ -95,6 +95,30 @@ describe('signing keys', () => {
       expectPublicMembersOnly(jwks);
       await expect(verifyAsPeer(t, oldToken, 'RS256')).resolves.toBeDefined();
       await expect(verifyAsPeer(t, newToken, 'RS256')).resolves.toBeDefined();
+    });
+
+    it('gives each of several simultaneous rotations its own generation; the last one signs', async () => {
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, () =>
+          t.http
+            .post('/keys/rotate')
+            .set(bearer(adminToken))
+            .then((response) => response),
+        ),
+      );
+      // Beyond three at once, the losers of the race for one generation used to answer 500.
+      expect(answers.map((answer) => answer.status)).toEqual(Array(8).fill(201));
+      const kids = answers.map((answer) => (answer.body as { kid: string }).kid);
+      const rotated = await t.app
+        .get(DataSource)
+        .getRepository(SigningKey)
+        .find({ where: { kid: In(kids) }, order: { generation: 'ASC' } });
+      const generations = rotated.map((key) => key.generation);
+      expect(generations).toEqual(generations.map((_, index) => generations[0] + index));
+      const newest = rotated[rotated.length - 1];
+      const token = await login(t, await registerUser(t));
+      expect(headerOf(token).kid).toBe(newest.kid);
+      await t.http.get('/users/me').set(bearer(token)).expect(200);
     });
 
     it('serves the JWKS cacheable for 300 seconds when keys sign as soon as they are rotated in', async () => {

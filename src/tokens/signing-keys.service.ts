@@ -18,8 +18,10 @@ import {
   KeyObject,
   randomBytes,
 } from 'node:crypto';
-import { In, IsNull, LessThan, QueryFailedError, Repository } from 'typeorm';
+import { In, IsNull, LessThan, Repository } from 'typeorm';
 import { authConfig } from '../config/auth.config';
+import { isUniqueViolation } from '../database/constraint-violations';
+import { exclusively } from '../database/exclusively';
 import { JwtAlgorithm } from '../config/environment';
 import { CLOCK_SKEW_SECONDS } from './clock-skew';
 import { SigningKey } from './entities/signing-key.entity';
@@ -329,30 +331,37 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     try {
       await this.keys.insert({ ...this.newKey(alg), generation: 1, activatesAt: new Date() });
     } catch (error) {
-      if (!(error instanceof QueryFailedError)) {
+      if (!isUniqueViolation(error)) {
         throw error;
       }
     }
   }
 
-  /** Two rotations at the same moment race for one generation; the loser takes the next one. */
+  /**
+   * The next generation, computed by the INSERT itself: concurrent rotations (any instances) each
+   * get their own, in the order they were made, instead of racing for one.
+   */
   private async insertNextGeneration(
     alg: AsymmetricAlgorithm,
     activatesAt: Date,
   ): Promise<{ kid: string; generation: number }> {
     const key = this.newKey(alg);
-    for (let attempt = 1; ; attempt += 1) {
-      const newest = await this.keys.findOne({ where: { alg }, order: { generation: 'DESC' } });
-      const generation = (newest?.generation ?? 0) + 1;
-      try {
-        await this.keys.insert({ ...key, generation, activatesAt, retiredAt: null });
-        return { kid: key.kid, generation };
-      } catch (error) {
-        if (!(error instanceof QueryFailedError) || attempt === 3) {
-          throw error;
-        }
-      }
-    }
+    await exclusively(this.keys.manager, 'portcullis.key-rotation', async (manager) => {
+      const next = manager
+        .createQueryBuilder(SigningKey, 'newest')
+        .select('COALESCE(MAX(newest.generation), 0) + 1')
+        .where('newest.alg = :alg')
+        .getQuery();
+      await manager
+        .createQueryBuilder()
+        .insert()
+        .into(SigningKey)
+        .values({ ...key, generation: () => `(${next})`, activatesAt, retiredAt: null })
+        .setParameter('alg', alg)
+        .execute();
+    });
+    const { generation } = await this.keys.findOneByOrFail({ kid: key.kid });
+    return { kid: key.kid, generation };
   }
 
   private newKey(

@@ -14,6 +14,7 @@ import {
   UpdateQueryBuilder,
 } from 'typeorm';
 import { isUniqueViolation } from '../database/constraint-violations';
+import { exclusively } from '../database/exclusively';
 import { PreparedStatements } from '../database/prepared-statements';
 import { PasswordHasher } from '../passwords/password-hasher.service';
 import { PasswordPolicy } from '../passwords/password-policy.service';
@@ -227,7 +228,7 @@ export class UsersService {
    * The check is part of the write's own WHERE, so it judges the row as it is when written. That
    * makes it atomic on SQLite, which runs one statement at a time. PostgreSQL runs statements side
    * by side, and two admins demoting each other at once would each still see the other; there the
-   * writes take turns on a transaction-scoped advisory lock.
+   * writes take turns (exclusively()).
    */
   private async unlessLastAdministrator(id: string, write: AdministratorRemoval): Promise<void> {
     const guarded = async (manager: EntityManager): Promise<number> => {
@@ -247,15 +248,11 @@ export class UsersService {
         .execute();
       return result.affected ?? 0;
     };
-    const affected =
-      this.users.manager.connection.options.type === 'postgres'
-        ? await this.users.manager.transaction(async (manager) => {
-            await manager.query(
-              "SELECT pg_advisory_xact_lock(hashtext('portcullis.last-administrator'))",
-            );
-            return guarded(manager);
-          })
-        : await guarded(this.users.manager);
+    const affected = await exclusively(
+      this.users.manager,
+      'portcullis.last-administrator',
+      guarded,
+    );
     if (affected === 0) {
       throw (await this.users.existsBy({ id }))
         ? new ConflictException(
