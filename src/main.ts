@@ -1,13 +1,15 @@
 import './runtime-tuning';
-import { Logger } from '@nestjs/common';
+import { Logger, LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger as PinoNestLogger, PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { configureApp, createFastifyAdapter } from './app.setup';
 import { lowerWorkerThreadPriority } from './common/worker-thread-priority';
 import { appConfig } from './config/app.config';
 import { OperationsConfig, operationsConfig } from './config/operations.config';
 import { InvalidConfigurationError, validateEnvironment } from './config/environment';
+import { createRootLogger } from './logging/root-logger';
 
 function exitOnBadConfiguration(error: unknown): never {
   if (error instanceof InvalidConfigurationError) {
@@ -17,17 +19,21 @@ function exitOnBadConfiguration(error: unknown): never {
   throw error;
 }
 
-async function bootstrap(): Promise<void> {
-  // Checked before Nest starts so that a bad variable is one line, not a logged stack trace.
-  try {
-    validateEnvironment(process.env);
-  } catch (error) {
-    exitOnBadConfiguration(error);
-  }
+/**
+ * Nest's lines until configureApp installs the application's own logger: JSON from the first one,
+ * as they happen, so that a start-up retrying a database that does not answer says so at once and
+ * in the same shape as every other line. nestjs-pino writes every Nest line of the process through
+ * the first pino instance it was given, this one, made as the application's is.
+ */
+function startupLogger(): LoggerService {
+  const root = createRootLogger(operationsConfig().logLevel);
+  return new PinoNestLogger(new PinoLogger({ pinoHttp: { logger: root } }), {});
+}
+
+async function bootstrap(logger: LoggerService): Promise<void> {
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, createFastifyAdapter(), {
     abortOnError: false,
-    // Held until configureApp installs pino, so Nest's start-up lines are JSON like the rest.
-    bufferLogs: true,
+    logger,
   });
   configureApp(app);
   const { port, host } = app.get<ReturnType<typeof appConfig>>(appConfig.KEY);
@@ -47,4 +53,17 @@ async function bootstrap(): Promise<void> {
   }
 }
 
-bootstrap().catch(exitOnBadConfiguration);
+// Checked before Nest starts so that a bad variable is one line, not a logged stack trace.
+try {
+  validateEnvironment(process.env);
+} catch (error) {
+  exitOnBadConfiguration(error);
+}
+bootstrap(startupLogger()).catch((error: unknown) => {
+  // A setting that only the modules can judge (the bootstrap admin's password) is still one line.
+  if (error instanceof InvalidConfigurationError) {
+    exitOnBadConfiguration(error);
+  }
+  new Logger('Bootstrap').fatal(error);
+  process.exit(1);
+});

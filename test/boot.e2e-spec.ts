@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { passwordLogin } from './utils/built-app';
@@ -115,6 +116,32 @@ describe('the built app at start-up', () => {
     afterAll(async () => {
       rmSync(folder, { recursive: true, force: true });
       await database.drop();
+    });
+
+    it('logs a failed start as JSON lines, the last one naming the cause, and exits 1', async () => {
+      const taken = createServer();
+      await new Promise<void>((listening) => taken.listen(0, '127.0.0.1', listening));
+      try {
+        const { exited } = runBuiltApp({
+          DATABASE_URL: 'sqlite::memory:',
+          HOST: '127.0.0.1',
+          PORT: String((taken.address() as AddressInfo).port),
+          LOG_LEVEL: 'info',
+        });
+        const { code, stdout, stderr } = await exited;
+        expect(code).toBe(1);
+        expect(stderr).toBe('');
+        const lines = stdout
+          .trim()
+          .split('\n')
+          .map(
+            (line) => JSON.parse(line) as { level: number; msg: string; err?: { code?: string } },
+          );
+        expect(lines[0]).toMatchObject({ context: 'NestFactory' });
+        expect(lines[lines.length - 1]).toMatchObject({ level: 60, err: { code: 'EADDRINUSE' } });
+      } finally {
+        taken.close();
+      }
     });
 
     it('serves the API and Swagger UI, then exits 0 on SIGTERM', async () => {
