@@ -122,6 +122,14 @@ describe('the audit log', () => {
     for (const type of ['client_created', 'client_deleted', 'key_rotated']) {
       expect(all.some((event) => event.type === type)).toBe(true);
     }
+    // A client's token is its login; a user's is on record as login_succeeded or token_refreshed.
+    expect(all.filter((event) => event.type === 'token_issued')).toEqual([
+      expect.objectContaining({
+        clientId: client.clientId,
+        userId: null,
+        detail: expect.objectContaining({ grant: 'client_credentials' }),
+      }),
+    ]);
 
     const everything = JSON.stringify(await t.app.get(DataSource).getRepository(AuditEvent).find());
     for (const secret of secrets) {

@@ -10,8 +10,13 @@ import { SECURITY_EVENT, SecurityEvent } from '../events/security-event';
 import { ListAuditQuery } from './dto/list-audit.query';
 import { AuditEvent } from './entities/audit-event.entity';
 
-/** Issuance is counted by the metrics; the audit log records what a reviewer asks about. */
-const NOT_AUDITED = new Set(['token_issued']);
+/**
+ * Issuance is counted by the metrics. A user's tokens are on record already (login_succeeded,
+ * token_refreshed); a client's own, from the client_credentials grant, are its login.
+ */
+function isAudited(event: SecurityEvent): boolean {
+  return event.type !== 'token_issued' || event.detail?.grant === 'client_credentials';
+}
 
 const PURGE_INTERVAL_MS = 60 * 60 * 1000;
 
@@ -46,7 +51,7 @@ export class AuditService implements OnModuleInit, OnModuleDestroy {
   /** Awaited by the publisher: an event that cannot be stored fails the request that caused it. */
   @OnEvent(SECURITY_EVENT, { async: true, promisify: true, suppressErrors: false })
   async record(event: SecurityEvent): Promise<void> {
-    if (NOT_AUDITED.has(event.type)) {
+    if (!isAudited(event)) {
       return;
     }
     await this.insertEvent({
