@@ -143,6 +143,19 @@ describe('clients and the client_credentials grant', () => {
       expect(response.headers['www-authenticate']).toMatch(/^Basic/);
     });
 
+    it.each([
+      ['a wrong secret', () => ({ client_id: service.clientId, client_secret: 'wrong' })],
+      ['an unknown client', () => ({ client_id: 'pc_unknown', client_secret: 'x' })],
+    ])(
+      'answers %s in the body with 401 invalid_client and no Basic challenge (RFC 6749 section 5.2)',
+      async (_label, body) => {
+        // A Basic challenge on an XHR makes a browser show its own login dialog.
+        const response = await clientCredentials(body()).expect(401);
+        expect(response.body).toMatchObject({ error: 'invalid_client' });
+        expect(response.headers['www-authenticate']).toBe('Bearer realm="portcullis"');
+      },
+    );
+
     it('answers no client authentication with 401 invalid_client', async () => {
       const response = await clientCredentials({}).expect(401);
       expect(response.body).toMatchObject({ error: 'invalid_client' });

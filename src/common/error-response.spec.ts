@@ -12,12 +12,13 @@ import { OAuthException } from './oauth.exception';
 import { RequestValidationException } from './request-validation.exception';
 
 /** The route's config, and what a log line names; a whole FastifyRequest is not needed. */
-function requestTo(route: 'oauth' | 'api'): FastifyRequest {
+function requestTo(route: 'oauth' | 'api', headers: Record<string, string> = {}): FastifyRequest {
   const config = route === 'oauth' ? { oauthErrors: true } : {};
   return {
     id: 'req-7',
     method: 'GET',
     url: '/users/me?access_token=secret',
+    headers,
     socket: { remoteAddress: '127.0.0.1' },
     routeOptions: { config },
   } as unknown as FastifyRequest;
@@ -210,14 +211,23 @@ describe('toErrorResponse', () => {
       expect(response.headers['WWW-Authenticate']).toMatch(/^Bearer /);
     });
 
-    it('challenges with Basic on a 401 invalid_client', () => {
+    it('challenges with Basic on a 401 invalid_client to a client that used Basic', () => {
       const exception = new OAuthException('invalid_client', 'Client authentication failed', 401);
+      const request = requestTo('oauth', { authorization: 'Basic cGNfeDp5' });
 
-      expect(toErrorResponse(exception, requestTo('oauth')).headers).toEqual({
+      expect(toErrorResponse(exception, request).headers).toEqual({
         'Cache-Control': 'no-store',
         Pragma: 'no-cache',
         'WWW-Authenticate': 'Basic realm="portcullis"',
       });
+    });
+
+    it('challenges with Bearer, not Basic, on a 401 invalid_client to a client that did not use Basic', () => {
+      const exception = new OAuthException('invalid_client', 'Client authentication failed', 401);
+
+      expect(toErrorResponse(exception, requestTo('oauth')).headers['WWW-Authenticate']).toBe(
+        'Bearer realm="portcullis"',
+      );
     });
 
     it('maps a RequestValidationException to invalid_request with its messages', () => {

@@ -130,8 +130,12 @@ export function toErrorResponse(exception: unknown, request: FastifyRequest): Er
     headers['Cache-Control'] = 'no-store';
     headers['Pragma'] = 'no-cache';
     if (status === 401) {
+      // RFC 6749 section 5.2: a Basic challenge only to a client that used Basic; to one that
+      // sent its credentials in the body, a browser would answer it with its own login dialog.
       headers['WWW-Authenticate'] =
-        error === 'invalid_client' ? `Basic realm="${REALM}"` : `Bearer realm="${REALM}"`;
+        error === 'invalid_client' && /^Basic(\s|$)/i.test(request.headers.authorization ?? '')
+          ? `Basic realm="${REALM}"`
+          : `Bearer realm="${REALM}"`;
     }
     return {
       status,
