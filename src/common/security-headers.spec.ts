@@ -4,9 +4,9 @@ describe('securityHeaders', () => {
   it("gives documents helmet's headers for this service's policy", () => {
     expect(securityHeaders().documents).toEqual({
       'content-security-policy':
-        "default-src 'self';base-uri 'self';font-src 'self' https: data:;form-action 'self';" +
-        "frame-ancestors 'none';img-src 'self' data:;object-src 'none';script-src 'self';" +
-        "script-src-attr 'none';style-src 'self' https: 'unsafe-inline'",
+        "default-src 'self';base-uri 'self';form-action 'self';frame-ancestors 'none';" +
+        "img-src 'self' data:;object-src 'none';script-src 'self';script-src-attr 'none';" +
+        "style-src 'self' 'unsafe-inline'",
       'cross-origin-opener-policy': 'same-origin',
       'cross-origin-resource-policy': 'same-origin',
       'origin-agent-cluster': '?1',

@@ -8,6 +8,10 @@ const HELMET_OPTIONS: HelmetOptions = {
     directives: {
       // Nothing here is meant to be framed; Swagger UI loads its scripts and styles from /docs.
       frameAncestors: ["'none'"],
+      // Swagger UI's CSS loads no fonts and no remote styles; its images are data: URIs. Its page
+      // and React set inline styles, hence 'unsafe-inline'.
+      fontSrc: null,
+      styleSrc: ["'self'", "'unsafe-inline'"],
       // TLS is the proxy's job (and HSTS's); upgrading would break Swagger UI on plain http.
       upgradeInsecureRequests: null,
     },
