@@ -1,8 +1,8 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../auth/decorators/roles.decorator';
 import { ApiBearerAccess } from '../common/api-bearer-access.decorator';
-import { ProblemDetailsDto } from '../common/problem-details.dto';
+import { ApiProblemResponse } from '../common/api-problem-response.decorator';
 import { ADMIN_ROLE } from '../users/users.service';
 import { AuditService } from './audit.service';
 import { AuditEventResponse, toAuditEventResponse } from './dto/audit-event.response';
@@ -18,7 +18,7 @@ export class AuditController {
   @Get()
   @ApiOperation({ summary: 'Security events, newest first; page with ?before=<last id>' })
   @ApiOkResponse({ type: [AuditEventResponse] })
-  @ApiBadRequestResponse({ type: ProblemDetailsDto })
+  @ApiProblemResponse(400, 'A filter that is not a UUID or an event type, or a limit out of bounds')
   async list(@Query() query: ListAuditQuery): Promise<AuditEventResponse[]> {
     return (await this.audit.list(query)).map(toAuditEventResponse);
   }

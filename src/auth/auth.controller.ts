@@ -1,13 +1,9 @@
 import { Body, Controller, Post, UseGuards } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
-  ApiBadRequestResponse,
-  ApiConflictResponse,
-  ApiCreatedResponse,
-  ApiForbiddenResponse,
-  ApiOperation,
-  ApiTags,
-} from '@nestjs/swagger';
-import { ProblemDetailsDto } from '../common/problem-details.dto';
+  ApiProblemResponse,
+  UNAVAILABLE_DESCRIPTION,
+} from '../common/api-problem-response.decorator';
 import { RegisterUserDto } from '../users/dto/register-user.dto';
 import { toUserResponse, UserResponse } from '../users/dto/user.response';
 import { UsersService } from '../users/users.service';
@@ -30,12 +26,10 @@ export class AuthController {
   @UseGuards(RegistrationOpenGuard)
   @ApiOperation({ summary: 'Create an account (when REGISTRATION_ENABLED)' })
   @ApiCreatedResponse({ type: UserResponse })
-  @ApiBadRequestResponse({
-    type: ProblemDetailsDto,
-    description: 'Invalid username, weak or common password',
-  })
-  @ApiConflictResponse({ type: ProblemDetailsDto, description: 'Username or email taken' })
-  @ApiForbiddenResponse({ type: ProblemDetailsDto, description: 'Registration is disabled' })
+  @ApiProblemResponse(400, 'Invalid username or email, weak or common password')
+  @ApiProblemResponse(409, 'Username or email taken')
+  @ApiProblemResponse(403, 'Registration is disabled')
+  @ApiProblemResponse(503, UNAVAILABLE_DESCRIPTION)
   async register(
     @Body() body: RegisterUserDto,
     @RequestMeta() context: RequestContext,

@@ -2,6 +2,7 @@ import { Controller, Get, Header, Inject } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { appConfig } from '../config/app.config';
+import { AuthorizationServerMetadataResponse } from './dto/authorization-server-metadata.response';
 import { GRANT_TYPES } from './dto/token-request.dto';
 import { Public } from './decorators/public.decorator';
 import { USER_SCOPES } from './scopes';
@@ -17,8 +18,8 @@ export class DiscoveryController {
   @Get('oauth-authorization-server')
   @Header('Cache-Control', 'public, max-age=3600')
   @ApiOperation({ summary: 'Authorization server metadata (RFC 8414)' })
-  @ApiOkResponse({ description: 'issuer, endpoints, jwks_uri, grant types, scopes, auth methods' })
-  metadata(): Record<string, unknown> {
+  @ApiOkResponse({ type: AuthorizationServerMetadataResponse })
+  metadata(): AuthorizationServerMetadataResponse {
     const base = this.app.issuer.replace(/\/$/, '');
     return {
       issuer: this.app.issuer,

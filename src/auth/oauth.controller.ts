@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
+import { applyDecorators, Body, Controller, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBasicAuth,
@@ -6,6 +6,7 @@ import {
   ApiForbiddenResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiSecurity,
   ApiTags,
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
@@ -15,18 +16,25 @@ import { invalidClient } from '../clients/client-credentials';
 import { ClientsService } from '../clients/clients.service';
 import { OAuthEndpoint } from '../common/oauth-endpoint.decorator';
 import { SecurityEvents } from '../events/security-events.service';
+import { OAuthErrorDto } from '../common/oauth-error.dto';
 import { OAuthException } from '../common/oauth.exception';
 import { requestContext } from '../common/request-context';
 import { Public } from './decorators/public.decorator';
 import { IntrospectionResponseDto } from './dto/introspection-response.dto';
 import { TokenReferenceDto } from './dto/token-reference.dto';
 import { TokenRequestDto } from './dto/token-request.dto';
-import { OAuthErrorDto, TokenResponseDto } from './dto/token-response.dto';
+import { TokenResponseDto } from './dto/token-response.dto';
 import { TokenEndpointGuard, TokenEndpointRequest } from './guards/token-endpoint.guard';
 import { TokenGrantsService } from './token-grants.service';
 import { TokenInspectionService } from './token-inspection.service';
 
 const FORM_OR_JSON = ['application/x-www-form-urlencoded', 'application/json'];
+
+const INVALID_TOKEN_REFERENCE =
+  'invalid_request: no token, or two client authentication methods at once';
+
+/** Client authentication that may be left out: `{}` is the requirement of no credentials. */
+const ApiOptionalClientAuth = () => applyDecorators(ApiSecurity({}), ApiBasicAuth());
 
 @ApiTags('oauth')
 @Controller('auth')
@@ -51,7 +59,7 @@ export class OAuthController {
       'revokes its whole session.',
   })
   @ApiConsumes(...FORM_OR_JSON)
-  @ApiBasicAuth()
+  @ApiOptionalClientAuth()
   @ApiOkResponse({ type: TokenResponseDto })
   @ApiBadRequestResponse({
     type: OAuthErrorDto,
@@ -105,8 +113,9 @@ export class OAuthController {
       'A refresh token ends its whole session; an access token is refused until it expires.',
   })
   @ApiConsumes(...FORM_OR_JSON)
-  @ApiBasicAuth()
+  @ApiOptionalClientAuth()
   @ApiOkResponse({ description: 'Revoked, or not a token of ours' })
+  @ApiBadRequestResponse({ type: OAuthErrorDto, description: INVALID_TOKEN_REFERENCE })
   @ApiUnauthorizedResponse({
     type: OAuthErrorDto,
     description: 'invalid_client: wrong client credentials',
@@ -133,7 +142,11 @@ export class OAuthController {
   @ApiConsumes(...FORM_OR_JSON)
   @ApiBasicAuth()
   @ApiOkResponse({ type: IntrospectionResponseDto })
-  @ApiUnauthorizedResponse({ type: OAuthErrorDto, description: 'invalid_client' })
+  @ApiBadRequestResponse({ type: OAuthErrorDto, description: INVALID_TOKEN_REFERENCE })
+  @ApiUnauthorizedResponse({
+    type: OAuthErrorDto,
+    description: 'invalid_client: no or wrong client credentials',
+  })
   async introspect(
     @Body() body: TokenReferenceDto,
     @Req() request: FastifyRequest,

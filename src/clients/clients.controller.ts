@@ -1,16 +1,14 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import {
-  ApiBadRequestResponse,
   ApiCreatedResponse,
   ApiNoContentResponse,
-  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
 import { Roles } from '../auth/decorators/roles.decorator';
 import { ApiBearerAccess } from '../common/api-bearer-access.decorator';
-import { ProblemDetailsDto } from '../common/problem-details.dto';
+import { ApiProblemResponse } from '../common/api-problem-response.decorator';
 import { ADMIN_ROLE } from '../users/users.service';
 import { SessionsService } from '../sessions/sessions.service';
 import { ClientsService } from './clients.service';
@@ -36,7 +34,7 @@ export class ClientsController {
   @Post()
   @ApiOperation({ summary: 'Register a client; its secret is shown once' })
   @ApiCreatedResponse({ type: CreatedClientResponse })
-  @ApiBadRequestResponse({ type: ProblemDetailsDto })
+  @ApiProblemResponse(400, 'Invalid name, scopes or grants')
   async create(
     @Body() body: CreateClientDto,
     @CurrentUser() caller: AuthenticatedUser,
@@ -63,7 +61,7 @@ export class ClientsController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a client; its tokens and the sessions started through it end' })
   @ApiNoContentResponse({ description: 'Deleted' })
-  @ApiNotFoundResponse({ type: ProblemDetailsDto })
+  @ApiProblemResponse(404, 'No such client')
   async remove(
     @Param('clientId') clientId: string,
     @CurrentUser() caller: AuthenticatedUser,

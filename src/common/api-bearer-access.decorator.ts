@@ -1,22 +1,23 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiForbiddenResponse, ApiOAuth2, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { ProblemDetailsDto } from './problem-details.dto';
+import { ApiBearerAuth, ApiOAuth2 } from '@nestjs/swagger';
+import { ApiProblemResponse, UNAVAILABLE_DESCRIPTION } from './api-problem-response.decorator';
 
 export const OAUTH2_SCHEME = 'oauth2';
+/** A token pasted into Authorize as it is, e.g. one obtained with curl. */
+export const BEARER_SCHEME = 'bearer';
 
 /** Swagger: the route needs a bearer token (the UI's Authorize button supplies it). */
 export function ApiBearerAccess(options: { admin?: boolean } = {}) {
-  const decorators = [
+  // Every user route refuses a disabled account and a client_credentials token (AuthService).
+  const forbidden = options.admin
+    ? "The caller is not an admin, the account is disabled, or the token is a client's"
+    : "The account is disabled, or the token is a client's (client_credentials)";
+  return applyDecorators(
     ApiOAuth2([], OAUTH2_SCHEME),
-    ApiUnauthorizedResponse({
-      type: ProblemDetailsDto,
-      description: 'Missing, invalid or expired token',
-    }),
-  ];
-  if (options.admin) {
-    decorators.push(
-      ApiForbiddenResponse({ type: ProblemDetailsDto, description: 'The caller is not an admin' }),
-    );
-  }
-  return applyDecorators(...decorators);
+    ApiBearerAuth(BEARER_SCHEME),
+    ApiProblemResponse(401, 'Missing, invalid or expired token'),
+    ApiProblemResponse(403, forbidden),
+    // Each request checks the token's revocation and the account's state.
+    ApiProblemResponse(503, UNAVAILABLE_DESCRIPTION),
+  );
 }

@@ -1,5 +1,8 @@
 import { applyDecorators, Header } from '@nestjs/common';
 import { RouteConfig } from '@nestjs/platform-fastify';
+import { ApiServiceUnavailableResponse } from '@nestjs/swagger';
+import { UNAVAILABLE_DESCRIPTION } from './api-problem-response.decorator';
+import { OAuthErrorDto } from './oauth-error.dto';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -14,5 +17,9 @@ export function OAuthEndpoint(): MethodDecorator {
     RouteConfig({ oauthErrors: true }),
     Header('Cache-Control', 'no-store'),
     Header('Pragma', 'no-cache'),
+    ApiServiceUnavailableResponse({
+      type: OAuthErrorDto,
+      description: `temporarily_unavailable. ${UNAVAILABLE_DESCRIPTION}`,
+    }),
   );
 }

@@ -1,5 +1,5 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   HealthCheck,
   HealthCheckResult,
@@ -8,6 +8,8 @@ import {
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
 import { Public } from '../auth/decorators/public.decorator';
+import { ApiProblemResponse } from '../common/api-problem-response.decorator';
+import { HealthCheckResponse } from './dto/health-check.response';
 import { RedisHealthIndicator } from './redis.health';
 
 const DATABASE_PING_TIMEOUT_MS = 1500;
@@ -24,16 +26,21 @@ export class HealthController {
 
   /** Liveness: answers while the process can serve HTTP; a dependency outage must not restart it. */
   @Get()
-  @HealthCheck()
+  // Documented here rather than by terminus, whose 503 has its own body: liveness checks nothing,
+  // and readiness answers a failed check as problem details.
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
   @ApiOperation({ summary: 'Liveness: 200 while the process runs' })
+  @ApiOkResponse({ type: HealthCheckResponse })
   live(): Promise<HealthCheckResult> {
     return this.health.check([]);
   }
 
   /** Readiness: 503 while a dependency is down, so load balancers route around this instance. */
   @Get('ready')
-  @HealthCheck()
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
   @ApiOperation({ summary: 'Readiness: 200 when the database (and Redis, if configured) answer' })
+  @ApiOkResponse({ type: HealthCheckResponse })
+  @ApiProblemResponse(503, 'Not ready: the detail names what is unavailable')
   async ready(): Promise<HealthCheckResult> {
     const checks: HealthIndicatorFunction[] = [
       () => this.database.pingCheck('database', { timeout: DATABASE_PING_TIMEOUT_MS }),

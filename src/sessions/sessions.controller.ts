@@ -1,15 +1,10 @@
 import { Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe } from '@nestjs/common';
-import {
-  ApiNoContentResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuthenticatedUser } from '../auth/authenticated-user';
 import { CurrentUser } from '../auth/decorators/current-user.decorator';
 import { ApiBearerAccess } from '../common/api-bearer-access.decorator';
-import { ProblemDetailsDto } from '../common/problem-details.dto';
+import { ApiProblemResponse } from '../common/api-problem-response.decorator';
+import { ApiUuidParam } from '../common/api-uuid-param.decorator';
 import { SessionResponse, toSessionResponse } from './dto/session.response';
 import { SessionsService } from './sessions.service';
 import { RequestContext } from '../common/request-context';
@@ -36,8 +31,9 @@ export class SessionsController {
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'End one session: its refresh and access tokens stop working' })
+  @ApiUuidParam('id')
   @ApiNoContentResponse({ description: 'Ended' })
-  @ApiNotFoundResponse({ type: ProblemDetailsDto })
+  @ApiProblemResponse(404, 'No such session of yours')
   async revoke(
     @CurrentUser() caller: AuthenticatedUser,
     @Param('id', new ParseUUIDPipe()) id: string,

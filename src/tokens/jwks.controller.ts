@@ -2,6 +2,7 @@ import { Controller, Get, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Public } from '../auth/decorators/public.decorator';
+import { JwksResponse } from './dto/jwks.response';
 import { PublicJwk, SigningKeysService } from './signing-keys.service';
 
 @ApiTags('discovery')
@@ -17,7 +18,7 @@ export class JwksController {
       'The current key, any key waiting out KEY_PUBLISH_DELAY, and retired keys whose tokens may ' +
       'still be alive. Cacheable for 300 s, or less when KEY_PUBLISH_DELAY is shorter.',
   })
-  @ApiOkResponse({ description: '`{ keys: [...] }` with public members only' })
+  @ApiOkResponse({ type: JwksResponse, description: 'Public members only' })
   jwks(@Res({ passthrough: true }) reply: FastifyReply): { keys: PublicJwk[] } {
     void reply.header('Cache-Control', `public, max-age=${this.keys.jwksMaxAge()}`);
     return this.keys.jwks();

@@ -1,14 +1,8 @@
 import { Controller, Post } from '@nestjs/common';
-import {
-  ApiConflictResponse,
-  ApiCreatedResponse,
-  ApiOperation,
-  ApiProperty,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../auth/decorators/roles.decorator';
 import { ApiBearerAccess } from '../common/api-bearer-access.decorator';
-import { ProblemDetailsDto } from '../common/problem-details.dto';
+import { ApiProblemResponse } from '../common/api-problem-response.decorator';
 import { ADMIN_ROLE } from '../users/users.service';
 import { SigningKeysService } from './signing-keys.service';
 import { AuthenticatedUser } from '../auth/authenticated-user';
@@ -40,10 +34,7 @@ export class KeysController {
       'old key stays in the JWKS until its last token has expired.',
   })
   @ApiCreatedResponse({ type: RotatedKeyResponse })
-  @ApiConflictResponse({
-    type: ProblemDetailsDto,
-    description: 'JWT_ALG=HS256: the key is JWT_SECRET, rotated by deploying a new one',
-  })
+  @ApiProblemResponse(409, 'JWT_ALG=HS256: the key is JWT_SECRET, rotated by deploying a new one')
   async rotate(
     @CurrentUser() caller: AuthenticatedUser,
     @RequestMeta() context: RequestContext,

@@ -9,21 +9,11 @@ import {
   Res,
   UnauthorizedException,
 } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiConflictResponse,
-  ApiForbiddenResponse,
-  ApiNoContentResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-  ApiTooManyRequestsResponse,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthenticatedUser } from '../auth/authenticated-user';
 import { CurrentUser } from '../auth/decorators/current-user.decorator';
-import { ProblemDetailsDto } from '../common/problem-details.dto';
+import { ApiProblemResponse } from '../common/api-problem-response.decorator';
 import { ApiBearerAccess } from '../common/api-bearer-access.decorator';
 import { ChangePasswordDto } from './dto/change-password.dto';
 import { UpdateProfileDto } from './dto/update-profile.dto';
@@ -49,7 +39,6 @@ export class MeController {
   @Get()
   @ApiOperation({ summary: 'The calling user' })
   @ApiOkResponse({ type: UserResponse })
-  @ApiForbiddenResponse({ type: ProblemDetailsDto, description: 'The account is disabled' })
   profile(@CurrentUser() caller: AuthenticatedUser): UserResponse {
     return toUserResponse(caller.account);
   }
@@ -57,8 +46,8 @@ export class MeController {
   @Patch()
   @ApiOperation({ summary: 'Change your email or full name (null clears them)' })
   @ApiOkResponse({ type: UserResponse })
-  @ApiBadRequestResponse({ type: ProblemDetailsDto })
-  @ApiConflictResponse({ type: ProblemDetailsDto, description: 'Email already registered' })
+  @ApiProblemResponse(400, 'Invalid email or full name')
+  @ApiProblemResponse(409, 'Email already registered')
   async updateProfile(
     @CurrentUser() caller: AuthenticatedUser,
     @Body() body: UpdateProfileDto,
@@ -81,15 +70,12 @@ export class MeController {
     description: 'Every access token issued before the change stops working, this one included.',
   })
   @ApiNoContentResponse({ description: 'Changed' })
-  @ApiBadRequestResponse({
-    type: ProblemDetailsDto,
-    description: 'The new password is not acceptable',
-  })
-  @ApiUnauthorizedResponse({ type: ProblemDetailsDto, description: 'Wrong current password' })
-  @ApiTooManyRequestsResponse({
-    type: ProblemDetailsDto,
-    description: 'Too many wrong passwords for this account, here or at the token endpoint',
-  })
+  @ApiProblemResponse(400, 'The new password is not acceptable')
+  @ApiProblemResponse(401, 'Wrong current password, or a missing, invalid or expired token')
+  @ApiProblemResponse(
+    429,
+    'Too many wrong passwords for this account, here or at the token endpoint; see Retry-After',
+  )
   async changePassword(
     @CurrentUser() caller: AuthenticatedUser,
     @Body() body: ChangePasswordDto,

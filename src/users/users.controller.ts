@@ -11,18 +11,16 @@ import {
   Query,
 } from '@nestjs/common';
 import {
-  ApiBadRequestResponse,
-  ApiConflictResponse,
   ApiCreatedResponse,
   ApiNoContentResponse,
-  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
 import { Roles } from '../auth/decorators/roles.decorator';
 import { ApiBearerAccess } from '../common/api-bearer-access.decorator';
-import { ProblemDetailsDto } from '../common/problem-details.dto';
+import { ApiProblemResponse } from '../common/api-problem-response.decorator';
+import { ApiUuidParam } from '../common/api-uuid-param.decorator';
 import { CreateUserDto } from './dto/create-user.dto';
 import { ListUsersQuery } from './dto/list-users.query';
 import { UpdateUserDto } from './dto/update-user.dto';
@@ -49,7 +47,7 @@ export class UsersController {
   @Get()
   @ApiOperation({ summary: 'List users, oldest first' })
   @ApiOkResponse({ type: UserListResponse })
-  @ApiBadRequestResponse({ type: ProblemDetailsDto })
+  @ApiProblemResponse(400, 'A limit, offset or q out of bounds')
   async list(@Query() query: ListUsersQuery): Promise<UserListResponse> {
     const { items, total } = await this.users.list(query);
     return { items: items.map(toUserResponse), total };
@@ -58,8 +56,8 @@ export class UsersController {
   @Post()
   @ApiOperation({ summary: 'Create a user, optionally with roles' })
   @ApiCreatedResponse({ type: UserResponse })
-  @ApiBadRequestResponse({ type: ProblemDetailsDto })
-  @ApiConflictResponse({ type: ProblemDetailsDto, description: 'Username or email taken' })
+  @ApiProblemResponse(400, 'Invalid username, email, roles, weak or common password')
+  @ApiProblemResponse(409, 'Username or email taken')
   async create(
     @Body() body: CreateUserDto,
     @CurrentUser() caller: AuthenticatedUser,
@@ -77,21 +75,23 @@ export class UsersController {
 
   @Get(':id')
   @ApiOperation({ summary: 'One user' })
+  @ApiUuidParam('id')
   @ApiOkResponse({ type: UserResponse })
-  @ApiNotFoundResponse({ type: ProblemDetailsDto })
+  @ApiProblemResponse(404, 'No such user')
   async get(@UserId() id: string): Promise<UserResponse> {
     return toUserResponse(await this.users.getById(id));
   }
 
   @Patch(':id')
   @ApiOperation({ summary: 'Change a user; disabling stops their tokens from working' })
+  @ApiUuidParam('id')
   @ApiOkResponse({ type: UserResponse })
-  @ApiBadRequestResponse({ type: ProblemDetailsDto })
-  @ApiNotFoundResponse({ type: ProblemDetailsDto })
-  @ApiConflictResponse({
-    type: ProblemDetailsDto,
-    description: 'Email already registered, or the change would leave no enabled administrator',
-  })
+  @ApiProblemResponse(400, 'Invalid email, full name, roles or disabled')
+  @ApiProblemResponse(404, 'No such user')
+  @ApiProblemResponse(
+    409,
+    'Email already registered, or the change would leave no enabled administrator',
+  )
   async update(
     @UserId() id: string,
     @Body() body: UpdateUserDto,
@@ -116,9 +116,10 @@ export class UsersController {
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a user; their tokens stop working at once' })
+  @ApiUuidParam('id')
   @ApiNoContentResponse({ description: 'Deleted' })
-  @ApiNotFoundResponse({ type: ProblemDetailsDto })
-  @ApiConflictResponse({ type: ProblemDetailsDto, description: 'The last enabled administrator' })
+  @ApiProblemResponse(404, 'No such user')
+  @ApiProblemResponse(409, 'The last enabled administrator')
   async remove(
     @UserId() id: string,
     @CurrentUser() caller: AuthenticatedUser,

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
 import { AuditEvent } from '../entities/audit-event.entity';
 
 export class AuditEventResponse {
@@ -8,10 +8,10 @@ export class AuditEventResponse {
   @ApiProperty({ example: 'login_failed' })
   type: string;
 
-  @ApiPropertyOptional({ type: String, nullable: true })
+  @ApiProperty({ type: String, format: 'uuid', nullable: true })
   userId: string | null;
 
-  @ApiPropertyOptional({ type: String, nullable: true })
+  @ApiProperty({ type: String, nullable: true })
   clientId: string | null;
 
   @ApiProperty({ type: String, nullable: true })

@@ -14,7 +14,7 @@ export class ListAuditQuery {
   @IsIn(SECURITY_EVENT_TYPES)
   type?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 200, default: 50 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

@@ -27,10 +27,10 @@ export class IntrospectionResponseDto {
   @ApiPropertyOptional()
   username?: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ type: 'integer', description: 'Seconds since the epoch' })
   exp?: number;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ type: 'integer', description: 'Seconds since the epoch' })
   iat?: number;
 
   @ApiPropertyOptional()

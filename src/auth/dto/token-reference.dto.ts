@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { LEFT_EMPTY } from './token-request.dto';
 
 export const TOKEN_TYPE_HINTS = ['access_token', 'refresh_token'] as const;
 
@@ -17,13 +18,13 @@ export class TokenReferenceDto {
   @MaxLength(64)
   token_type_hint?: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional(LEFT_EMPTY)
   @IsOptional()
   @IsString()
   @MaxLength(256)
   client_id?: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional(LEFT_EMPTY)
   @IsOptional()
   @IsString()
   @MaxLength(1024)

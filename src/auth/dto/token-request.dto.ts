@@ -4,6 +4,13 @@ import { SingleLineText } from '../../common/single-line-text.decorator';
 
 export const GRANT_TYPES = ['password', 'refresh_token', 'client_credentials'] as const;
 
+/**
+ * Swagger UI pre-fills a field from its example, else with "string", and sends an empty form field
+ * as `name=`; an empty value is no value here, so "Try it out" with only a username and password
+ * is a plain login instead of a 401 for a client called "string".
+ */
+export const LEFT_EMPTY = { example: '' } as const;
+
 /** RFC 6749 token request; accepted as form-urlencoded or JSON, every field a string. */
 export class TokenRequestDto {
   @ApiPropertyOptional({ enum: GRANT_TYPES, default: 'password' })
@@ -25,19 +32,26 @@ export class TokenRequestDto {
   @IsString()
   password?: string;
 
-  @ApiPropertyOptional({ description: 'Space-separated scopes; default: all the grant allows' })
+  @ApiPropertyOptional({
+    ...LEFT_EMPTY,
+    description: 'Space-separated scopes; default: all the grant allows',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(1024)
   scope?: string;
 
-  @ApiPropertyOptional({ description: 'grant_type=refresh_token: the refresh token to rotate' })
+  @ApiPropertyOptional({
+    ...LEFT_EMPTY,
+    description: 'grant_type=refresh_token: the refresh token to rotate',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(512)
   refresh_token?: string;
 
   @ApiPropertyOptional({
+    ...LEFT_EMPTY,
     description: 'Client authentication in the body (RFC 6749 section 2.3.1)',
   })
   @IsOptional()
@@ -45,7 +59,7 @@ export class TokenRequestDto {
   @MaxLength(256)
   client_id?: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional(LEFT_EMPTY)
   @IsOptional()
   @IsString()
   @MaxLength(1024)

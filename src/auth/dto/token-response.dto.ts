@@ -4,10 +4,14 @@ export class TokenResponseDto {
   @ApiProperty({ description: 'A JWT (RFC 9068) to send as `Authorization: Bearer`' })
   access_token: string;
 
-  @ApiProperty({ example: 'bearer' })
+  @ApiProperty({ enum: ['bearer'] })
   token_type: 'bearer';
 
-  @ApiProperty({ example: 900, description: 'Seconds until the access token expires' })
+  @ApiProperty({
+    type: 'integer',
+    example: 900,
+    description: 'Seconds until the access token expires',
+  })
   expires_in: number;
 
   @ApiPropertyOptional({ description: 'Opaque; absent for client_credentials' })
@@ -15,12 +19,4 @@ export class TokenResponseDto {
 
   @ApiProperty({ example: 'profile' })
   scope: string;
-}
-
-export class OAuthErrorDto {
-  @ApiProperty({ example: 'invalid_grant' })
-  error: string;
-
-  @ApiProperty({ example: 'Incorrect username or password' })
-  error_description: string;
 }

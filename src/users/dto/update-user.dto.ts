@@ -7,7 +7,11 @@ export class UpdateUserDto extends UpdateProfileDto {
   @RolesField()
   roles?: string[];
 
-  @ApiPropertyOptional({ description: 'A disabled account cannot log in or use its tokens' })
+  // Swagger UI would otherwise pre-fill `true` and disable whoever tries the route.
+  @ApiPropertyOptional({
+    example: false,
+    description: 'A disabled account cannot log in or use its tokens',
+  })
   @ValidateIf((_object: object, value: unknown) => value !== undefined)
   @IsBoolean()
   disabled?: boolean;

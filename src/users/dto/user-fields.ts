@@ -26,21 +26,31 @@ export const UsernameField = () =>
     }),
   );
 
+/**
+ * The OpenAPI format of a password being chosen (HTML's autocomplete token). Its length bounds
+ * are configuration (PASSWORD_MIN_LENGTH), so swagger.ts writes them into every such field.
+ */
+export const NEW_PASSWORD_FORMAT = 'new-password';
+
 export const NewPasswordField = () =>
   applyDecorators(
     ApiProperty({
+      format: NEW_PASSWORD_FORMAT,
       example: 'correct horse battery staple',
-      minLength: 8,
-      maxLength: 128,
-      description:
-        'At least PASSWORD_MIN_LENGTH (default 15) and at most 128 characters, not a common password',
+      description: 'Length in Unicode code points; not a common password, nor the username',
     }),
     IsString(),
   );
 
 export const EmailField = () =>
   applyDecorators(
-    ApiPropertyOptional({ example: 'ada@example.com', maxLength: 254 }),
+    ApiPropertyOptional({
+      type: String,
+      format: 'email',
+      nullable: true,
+      example: 'ada@example.com',
+      maxLength: 254,
+    }),
     IsOptional(),
     IsString(),
     MaxLength(254),
@@ -52,7 +62,7 @@ export const EmailField = () =>
 
 export const FullNameField = () =>
   applyDecorators(
-    ApiPropertyOptional({ example: 'Ada Lovelace', maxLength: 200 }),
+    ApiPropertyOptional({ type: String, nullable: true, example: 'Ada Lovelace', maxLength: 200 }),
     IsOptional(),
     IsString(),
     MaxLength(200),
@@ -61,7 +71,8 @@ export const FullNameField = () =>
 
 export const RolesField = () =>
   applyDecorators(
-    ApiPropertyOptional({ type: [String], example: ['user', 'admin'] }),
+    // Not ['user', 'admin']: Swagger UI sends the example, and would create administrators.
+    ApiPropertyOptional({ type: [String], example: ['user'] }),
     // Not IsOptional: that would let `null` through to a NOT NULL column.
     ValidateIf((_object: object, value: unknown) => value !== undefined),
     IsArray(),

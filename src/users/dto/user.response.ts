@@ -31,7 +31,10 @@ export class UserListResponse {
   @ApiProperty({ type: [UserResponse] })
   items: UserResponse[];
 
-  @ApiProperty({ description: 'Number of users matching the query, ignoring limit and offset' })
+  @ApiProperty({
+    type: 'integer',
+    description: 'Number of users matching the query, ignoring limit and offset',
+  })
   total: number;
 }
 

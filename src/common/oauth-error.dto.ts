@@ -1,0 +1,10 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+/** RFC 6749 section 5.2: how the OAuth endpoints answer errors (application/json). */
+export class OAuthErrorDto {
+  @ApiProperty({ example: 'invalid_grant' })
+  error: string;
+
+  @ApiProperty({ example: 'Incorrect username or password' })
+  error_description: string;
+}

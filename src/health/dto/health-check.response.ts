@@ -1,0 +1,28 @@
+import { ApiProperty, ApiPropertyOptions } from '@nestjs/swagger';
+
+type Indicators = Record<string, { status: 'up' }>;
+
+const INDICATORS: ApiPropertyOptions = {
+  type: 'object',
+  additionalProperties: {
+    type: 'object',
+    properties: { status: { type: 'string', enum: ['up'] } },
+    required: ['status'],
+  },
+  example: { database: { status: 'up' } },
+};
+
+/** terminus's result when every check is up; a failed check is answered as problem details. */
+export class HealthCheckResponse {
+  @ApiProperty({ enum: ['ok'] })
+  status: 'ok';
+
+  @ApiProperty(INDICATORS)
+  info: Indicators;
+
+  @ApiProperty({ type: 'object', additionalProperties: true, example: {} })
+  error: Record<string, never>;
+
+  @ApiProperty(INDICATORS)
+  details: Indicators;
+}
