@@ -2,7 +2,9 @@ import { Logger as NestLogger, UnsupportedMediaTypeException } from '@nestjs/com
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import type { Logger as RootLogger } from 'pino';
+import type { FastifyInstance } from 'fastify';
 import { drainHandlersOnClose } from './common/drain-on-close';
+import { sendErrorResponse } from './common/problem-details.filter';
 import { securityHeaders, securityHeadersFor } from './common/security-headers';
 import { OperationsConfig, operationsConfig } from './config/operations.config';
 import { trustProxySetting } from './config/throttling.config';
@@ -16,9 +18,33 @@ const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded';
 /** Larger bodies are refused with 413 before they are parsed (contract: "Abuse limits"). */
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
+type ErrorHandler = Parameters<FastifyAdapter['setErrorHandler']>[0];
+
+/**
+ * Nest turns Fastify's own errors (a body too large, unparsable, of an unsupported type) into
+ * HttpExceptions that carry Fastify's message, so toErrorResponse would answer with that message
+ * instead of its fixed text for each status: a parser's message may quote the body. They go to
+ * toErrorResponse as they are; every other error takes Nest's way, to the global filter.
+ */
+class FastifyErrorsAdapter extends FastifyAdapter {
+  override setErrorHandler(
+    nestHandler: ErrorHandler,
+  ): ReturnType<FastifyAdapter['setErrorHandler']> {
+    const handler: ErrorHandler = function (this: FastifyInstance, error, request, reply) {
+      if (error instanceof Error && error.name === 'FastifyError') {
+        sendErrorResponse(error, request, reply);
+        return;
+      }
+      // Nest's handler sends the reply itself, once the global filter has run.
+      void nestHandler.call(this, error, request, reply);
+    };
+    return super.setErrorHandler(handler);
+  }
+}
+
 export function createFastifyAdapter(): FastifyAdapter {
   const { requestTimeoutMs } = operationsConfig();
-  return new FastifyAdapter({
+  return new FastifyErrorsAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     // request.ip honours X-Forwarded-For only from the proxies TRUST_PROXY names.
     trustProxy: trustProxySetting(),

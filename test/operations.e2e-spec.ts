@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import { passwordGrant, refreshGrant } from './utils/oauth';
@@ -230,6 +231,41 @@ describe('operations', () => {
       expect(response.body).toMatchObject({ error: 'invalid_request' });
       expect(response.headers['cache-control']).toBe('no-store');
     });
+
+    it.each([
+      ['malformed JSON', 400, 'application/json', '{"username":"ada","password":"hunter2" x}'],
+      ['an empty JSON body', 400, 'application/json', ''],
+      [
+        'a body over 64 KiB',
+        413,
+        'application/json',
+        JSON.stringify({ p: 'hunter2 '.repeat(9000) }),
+      ],
+      ['an unknown content type', 415, 'text/x-hunter2', 'hunter2'],
+    ])(
+      "answers %s with the service's fixed text (%i), never Fastify's message",
+      async (_label, status, type, body) => {
+        const details: Record<number, string> = {
+          400: 'The request body could not be parsed',
+          413: 'The request body is larger than the 64 KiB limit',
+          415: 'The request body has an unsupported content type',
+        };
+        const response = await t.http
+          .post('/auth/register')
+          .set('Content-Type', type)
+          .send(body)
+          .expect(status);
+
+        expect(response.headers['content-type']).toContain('application/problem+json');
+        expect(response.body).toEqual({
+          type: 'about:blank',
+          title: STATUS_CODES[status],
+          status,
+          detail: details[status],
+        });
+        expect(response.text).not.toContain('hunter2');
+      },
+    );
 
     it('still refuses a body over 64 KiB with 413', async () => {
       await t.http
