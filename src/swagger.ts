@@ -1,7 +1,17 @@
 import { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import {
+  DocumentBuilder,
+  getSchemaPath,
+  OpenAPIObject,
+  OperationObject,
+  ResponseObject,
+  SwaggerModule,
+} from '@nestjs/swagger';
 import { USER_SCOPES } from './auth/scopes';
 import { BEARER_SCHEME, OAUTH2_SCHEME } from './common/api-bearer-access.decorator';
+import { FASTIFY_DETAILS } from './common/error-response';
+import { OAuthErrorDto } from './common/oauth-error.dto';
+import { ProblemDetailsDto } from './common/problem-details.dto';
 import { PasswordConfig, passwordConfig } from './config/password.config';
 import { NEW_PASSWORD_FORMAT } from './users/dto/user-fields';
 
@@ -19,6 +29,45 @@ function documentNewPasswordLength(
       if ('format' in property && property.format === NEW_PASSWORD_FORMAT) {
         Object.assign(property, { minLength, maxLength });
       }
+    }
+  }
+  return document;
+}
+
+const FORM = 'application/x-www-form-urlencoded';
+const METHODS = ['get', 'put', 'post', 'patch', 'delete'] as const;
+
+/** A refusal as the error filter sends it: RFC 6749's JSON where forms are taken, else RFC 9457. */
+function bodyRefusal(oauth: boolean, detail: string): ResponseObject {
+  return oauth
+    ? {
+        description: `invalid_request: ${detail}`,
+        content: { 'application/json': { schema: { $ref: getSchemaPath(OAuthErrorDto) } } },
+      }
+    : {
+        description: detail,
+        content: {
+          'application/problem+json': { schema: { $ref: getSchemaPath(ProblemDetailsDto) } },
+        },
+      };
+}
+
+/**
+ * Every route with a body answers 413 and 415 before it runs: Fastify's body limit and the
+ * content-type check are global (app.setup.ts), so they are documented here, once, with the texts
+ * the service sends. The OAuth endpoints are the only ones that take forms (contract).
+ */
+function documentBodyRefusals(document: OpenAPIObject): OpenAPIObject {
+  for (const path of Object.values(document.paths)) {
+    for (const method of METHODS) {
+      const operation: OperationObject | undefined = path[method];
+      const body = operation?.requestBody;
+      if (!operation || !body || !('content' in body)) {
+        continue;
+      }
+      const oauth = FORM in body.content;
+      operation.responses['413'] ??= bodyRefusal(oauth, FASTIFY_DETAILS[413]);
+      operation.responses['415'] ??= bodyRefusal(oauth, FASTIFY_DETAILS[415]);
     }
   }
   return document;
@@ -67,7 +116,10 @@ export function setupSwagger(app: INestApplication): void {
   SwaggerModule.setup(
     'docs',
     app,
-    () => documentNewPasswordLength(SwaggerModule.createDocument(app, config), passwords),
+    () =>
+      documentBodyRefusals(
+        documentNewPasswordLength(SwaggerModule.createDocument(app, config), passwords),
+      ),
     { jsonDocumentUrl: 'docs-json', swaggerOptions: { persistAuthorization: false } },
   );
 }

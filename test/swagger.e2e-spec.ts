@@ -264,6 +264,36 @@ describe('Swagger UI and the OpenAPI document', () => {
     }
   });
 
+  it('documents 413 and 415 on every route that takes a body, with the detail it sends', async () => {
+    const withBody = operations().filter(({ operation }) => operation.requestBody);
+    expect(withBody.length).toBeGreaterThanOrEqual(9);
+    for (const { path, method, operation } of withBody) {
+      expect({ path, method, statuses: Object.keys(operation.responses) }).toEqual({
+        path,
+        method,
+        statuses: expect.arrayContaining(['413', '415']) as unknown,
+      });
+    }
+
+    const tooLarge = await t.http
+      .post('/auth/register')
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify({ username: 'x'.repeat(70 * 1024) }))
+      .expect(413);
+    expect(tooLarge.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(document.paths['/auth/register'].post.responses['413'].description).toBe(
+      (tooLarge.body as { detail: string }).detail,
+    );
+    const unsupported = await t.http
+      .post('/auth/token')
+      .set('Content-Type', 'text/plain')
+      .send('grant_type=password')
+      .expect(415);
+    expect(document.paths['/auth/token'].post.responses['415'].description).toBe(
+      `invalid_request: ${(unsupported.body as { error_description: string }).error_description}`,
+    );
+  });
+
   it('documents what the health routes answer: a problem+json 503 for readiness only', () => {
     const live = document.paths['/health'].get.responses;
     const ready = document.paths['/health/ready'].get.responses;

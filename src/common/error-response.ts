@@ -44,7 +44,7 @@ function isFastifyError(exception: unknown): exception is FastifyLikeError {
 }
 
 // Fastify's parse errors quote the body (a password, say), so only these fixed texts are shown.
-const FASTIFY_DETAILS: Record<number, string> = {
+export const FASTIFY_DETAILS: Readonly<Record<number, string>> = {
   400: 'The request body could not be parsed',
   413: 'The request body is larger than the 64 KiB limit',
   415: 'The request body has an unsupported content type',
