@@ -2,7 +2,7 @@ import { Logger as NestLogger, UnsupportedMediaTypeException } from '@nestjs/com
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import type { Logger as RootLogger } from 'pino';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { drainHandlersOnClose } from './common/drain-on-close';
 import { sendErrorResponse } from './common/problem-details.filter';
 import { securityHeaders, securityHeadersFor } from './common/security-headers';
@@ -17,6 +17,16 @@ const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded';
 
 /** Larger bodies are refused with 413 before they are parsed (contract: "Abuse limits"). */
 export const BODY_LIMIT_BYTES = 64 * 1024;
+
+/** helmet's headers for this service's policy, built once. */
+const SECURITY_HEADERS = securityHeaders();
+
+/** What every answer carries, errors included; set before anything else runs. */
+function setCommonHeaders(request: FastifyRequest, reply: FastifyReply): void {
+  void reply
+    .headers(securityHeadersFor(SECURITY_HEADERS, request.url))
+    .header(REQUEST_ID_HEADER, request.id);
+}
 
 type ErrorHandler = Parameters<FastifyAdapter['setErrorHandler']>[0];
 
@@ -61,6 +71,12 @@ export function createFastifyAdapter(): FastifyAdapter {
     // No Nest middleware is applied (the access log is a Fastify hook), so @fastify/middie's
     // per-request hook would only walk an empty list.
     skipMiddie: true,
+    // A URL the router cannot read (malformed percent-encoding, an over-long path parameter) is
+    // refused before any hook runs; without this, in Fastify's own JSON shape and bare headers.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      setCommonHeaders(request, reply);
+      sendErrorResponse(error, request, reply);
+    },
   });
 }
 
@@ -68,11 +84,8 @@ export function createFastifyAdapter(): FastifyAdapter {
 export function configureApp(app: NestFastifyApplication): NestFastifyApplication {
   app.useLogger(app.get(Logger));
   const fastify = app.getHttpAdapter().getInstance();
-  const headers = securityHeaders();
   fastify.addHook('onRequest', (request, reply, done) => {
-    void reply
-      .headers(securityHeadersFor(headers, request.url))
-      .header(REQUEST_ID_HEADER, request.id);
+    setCommonHeaders(request, reply);
     // Contract: JSON everywhere but the OAuth endpoints. A form body is also what a cross-site
     // HTML form can post without a CORS preflight, so no other route takes one.
     const type = request.headers['content-type'];

@@ -267,6 +267,37 @@ describe('operations', () => {
       },
     );
 
+    it.each([
+      [
+        'malformed percent-encoding',
+        '/users/%ZZ',
+        400,
+        'The URL is not valid: malformed percent-encoding',
+      ],
+      [
+        'an over-long path parameter',
+        `/users/${'a'.repeat(101)}`,
+        414,
+        'A path parameter is too long',
+      ],
+    ])(
+      'answers a URL with %s as problem+json with the usual headers, before any route',
+      async (_label, url, status, detail) => {
+        const response = await t.http.get(url).expect(status);
+
+        expect(response.headers['content-type']).toContain('application/problem+json');
+        expect(response.body).toEqual({
+          type: 'about:blank',
+          title: STATUS_CODES[status],
+          status,
+          detail,
+        });
+        expect(response.headers['x-content-type-options']).toBe('nosniff');
+        expect(response.headers['content-security-policy']).toContain("default-src 'none'");
+        expect(response.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+      },
+    );
+
     it('still refuses a body over 64 KiB with 413', async () => {
       await t.http
         .post('/auth/register')

@@ -184,6 +184,22 @@ describe('toErrorResponse', () => {
       expect(JSON.stringify(response)).not.toContain('hunter2');
     });
 
+    it('answers a URL the router cannot read as such, not as a body that could not be parsed', () => {
+      const badUrl = fastifyError(
+        400,
+        "'/users/%ZZ?token=secret' is not a valid url component",
+        'FST_ERR_BAD_URL',
+      );
+
+      const response = toErrorResponse(badUrl, requestTo('api'));
+
+      expect(response.status).toBe(400);
+      expect(response.body).toMatchObject({
+        detail: 'The URL is not valid: malformed percent-encoding',
+      });
+      expect(JSON.stringify(response)).not.toContain('secret');
+    });
+
     it('treats a Fastify-like error with a 5xx statusCode as an internal error', () => {
       const response = toErrorResponse(
         fastifyError(500, 'plugin crashed', 'FST_ERR_X'),

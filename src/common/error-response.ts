@@ -50,6 +50,12 @@ export const FASTIFY_DETAILS: Readonly<Record<number, string>> = {
   415: 'The request body has an unsupported content type',
 };
 
+/** Fastify's refusals of a URL that its router cannot read, made before any route is chosen. */
+const FASTIFY_URL_DETAILS: Readonly<Record<string, string>> = {
+  FST_ERR_BAD_URL: 'The URL is not valid: malformed percent-encoding',
+  FST_ERR_MAX_PARAM_LENGTH: 'A path parameter is too long',
+};
+
 export const DATABASE_UNAVAILABLE_DETAIL =
   'The service is temporarily unavailable; try again shortly';
 export const RETRY_AFTER_SECONDS = '5';
@@ -77,7 +83,12 @@ function statusAndDetail(
   }
   if (isFastifyError(exception) && exception.statusCode >= 400 && exception.statusCode < 500) {
     const status = exception.statusCode;
-    return { status, detail: FASTIFY_DETAILS[status] ?? STATUS_CODES[status] ?? 'Bad request' };
+    const detail =
+      FASTIFY_URL_DETAILS[exception.code ?? ''] ??
+      FASTIFY_DETAILS[status] ??
+      STATUS_CODES[status] ??
+      'Bad request';
+    return { status, detail };
   }
   if (isDatabaseUnavailable(exception)) {
     // Fail closed: nothing was issued or stored; the client may retry once the database is back.
