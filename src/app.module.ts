@@ -2,16 +2,23 @@ import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigType } from '@nestjs/config';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
-import { createValidationPipe } from './common/validation.pipe';
+import { ClientsModule } from './clients/clients.module';
 import { ProblemDetailsFilter } from './common/problem-details.filter';
+import { createValidationPipe } from './common/validation.pipe';
 import { configNamespaces, databaseConfig } from './config';
 import { DatabaseModule } from './database/database.module';
 import { dataSourceOptions, ensureDatabaseFolder } from './database/data-source-options';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
+import { KeysModule } from './keys/keys.module';
 import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { OAuthModule } from './oauth/oauth.module';
+import { PasswordsModule } from './passwords/passwords.module';
+import { SessionsModule } from './sessions/sessions.module';
+import { ThrottlingModule } from './throttling/throttling.module';
 import { TokensModule } from './tokens/tokens.module';
 import { UsersModule } from './users/users.module';
 
@@ -29,11 +36,18 @@ import { UsersModule } from './users/users.module';
     DatabaseModule,
     LoggingModule,
     EventsModule,
-    HealthModule,
+    AuditModule,
     MetricsModule,
+    HealthModule,
+    PasswordsModule,
+    ThrottlingModule,
     UsersModule,
+    SessionsModule,
+    ClientsModule,
+    KeysModule,
     TokensModule,
     AuthModule,
+    OAuthModule,
   ],
   providers: [
     { provide: APP_PIPE, useFactory: createValidationPipe },

@@ -4,8 +4,9 @@ import { Logger } from 'nestjs-pino';
 import type { Logger as RootLogger } from 'pino';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { drainHandlersOnClose } from './common/drain-on-close';
+import { isOAuthRoute } from './common/oauth-route';
 import { sendErrorResponse } from './common/problem-details.filter';
-import { securityHeaders, securityHeadersFor } from './common/security-headers';
+import { securityHeaders, securityHeadersFor } from './platform/security-headers';
 import { OperationsConfig, operationsConfig } from './config/operations.config';
 import { trustProxySetting } from './config/throttling.config';
 import { accessLog } from './logging/access-log';
@@ -92,7 +93,7 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
     if (
       type !== undefined &&
       type.toLowerCase().startsWith(FORM_CONTENT_TYPE) &&
-      request.routeOptions.config.oauthErrors !== true &&
+      !isOAuthRoute(request) &&
       !request.is404
     ) {
       done(

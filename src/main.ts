@@ -1,11 +1,11 @@
-import './runtime-tuning';
+import './platform/runtime-tuning';
 import { Logger, LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger as PinoNestLogger, PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { configureApp, createFastifyAdapter } from './app.setup';
-import { lowerWorkerThreadPriority } from './common/worker-thread-priority';
+import { lowerWorkerThreadPriority } from './platform/worker-thread-priority';
 import { appConfig } from './config/app.config';
 import { OperationsConfig, operationsConfig } from './config/operations.config';
 import { InvalidConfigurationError, validateEnvironment } from './config/environment';

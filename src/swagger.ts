@@ -7,7 +7,7 @@ import {
   ResponseObject,
   SwaggerModule,
 } from '@nestjs/swagger';
-import { USER_SCOPES } from './auth/scopes';
+import { USER_SCOPES } from './oauth/scopes';
 import { BEARER_SCHEME, OAUTH2_SCHEME } from './common/api-bearer-access.decorator';
 import { FASTIFY_DETAILS } from './common/error-response';
 import { OAuthErrorDto } from './common/oauth-error.dto';

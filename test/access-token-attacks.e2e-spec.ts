@@ -1,6 +1,6 @@
 import { generateKeyPairSync, KeyObject, randomUUID } from 'node:crypto';
 import { JWTPayload, SignJWT } from 'jose';
-import { SigningKeysService } from '../src/tokens/signing-keys.service';
+import { SigningKeysService } from '../src/keys/signing-keys.service';
 import { bearer, login, registerUser, startTestApp, TestApp } from './utils/test-app';
 
 const ISSUER = 'http://portcullis.test';

@@ -47,7 +47,7 @@ describe('revocation across instances', () => {
     await a.http.get('/users/me').set(bearer(token)).expect(200);
   }
 
-  it("refuses at once an access token revoked on the other instance", async () => {
+  it('refuses at once an access token revoked on the other instance', async () => {
     const user = await registerUser(a);
     const pair = await passwordGrant(a, user);
     await acceptedByA(pair.access_token);
@@ -120,7 +120,11 @@ describe('revocation across instances', () => {
     await acceptedByA(token);
     const email = `${user.username}@example.com`.toLowerCase();
 
-    await b.http.patch('/users/me').set(bearer(await login(b, user))).send({ email }).expect(200);
+    await b.http
+      .patch('/users/me')
+      .set(bearer(await login(b, user)))
+      .send({ email })
+      .expect(200);
 
     const me = await a.http.get('/users/me').set(bearer(token)).expect(200);
     expect((me.body as { email: string }).email).toBe(email);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { SigningKeysService } from '../src/tokens/signing-keys.service';
+import { SigningKeysService } from '../src/keys/signing-keys.service';
 import {
   basic,
   createClient,

@@ -1,8 +1,8 @@
 import { createLocalJWKSet, JSONWebKeySet, jwtVerify, SignJWT } from 'jose';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { DataSource, In } from 'typeorm';
-import { SigningKey } from '../src/tokens/entities/signing-key.entity';
-import { SigningKeysService } from '../src/tokens/signing-keys.service';
+import { SigningKey } from '../src/keys/entities/signing-key.entity';
+import { SigningKeysService } from '../src/keys/signing-keys.service';
 import { ADMIN, bearer, login, registerUser, startTestApp, TestApp } from './utils/test-app';
 
 const ISSUER = 'http://portcullis.test';

@@ -3,7 +3,7 @@ import { AddressInfo } from 'node:net';
 import { SignJWT } from 'jose';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { createResourceServer } from '../examples/resource-server/server';
-import { SigningKeysService } from '../src/tokens/signing-keys.service';
+import { SigningKeysService } from '../src/keys/signing-keys.service';
 import { basic, createClient, passwordGrant, RegisteredClient } from './utils/oauth';
 import { ADMIN, bearer, login, registerUser, startTestApp, TestApp } from './utils/test-app';
 

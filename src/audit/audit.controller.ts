@@ -3,7 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../auth/decorators/roles.decorator';
 import { ApiBearerAccess } from '../common/api-bearer-access.decorator';
 import { ApiProblemResponse } from '../common/api-problem-response.decorator';
-import { ADMIN_ROLE } from '../users/users.service';
+import { ADMIN_ROLE } from '../auth/roles';
 import { AuditService } from './audit.service';
 import { AuditEventResponse, toAuditEventResponse } from './dto/audit-event.response';
 import { ListAuditQuery } from './dto/list-audit.query';

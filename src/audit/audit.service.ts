@@ -5,7 +5,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { LessThan, Repository } from 'typeorm';
 import { auditConfig } from '../config/audit.config';
-import { PreparedStatements } from '../database/prepared-statements';
+import { PreparedStatements } from '../platform/prepared-statements';
 import { SECURITY_EVENT, SecurityEvent } from '../events/security-event';
 import { ListAuditQuery } from './dto/list-audit.query';
 import { AuditEvent } from './entities/audit-event.entity';

@@ -1,49 +1,45 @@
 import { Module } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
-import { AuditModule } from '../audit/audit.module';
 import { ClientsModule } from '../clients/clients.module';
-import { PasswordsModule } from '../passwords/passwords.module';
+import { authConfig } from '../config/auth.config';
+import { SigningKeysService } from '../keys/signing-keys.service';
 import { SessionsModule } from '../sessions/sessions.module';
-import { ThrottlingModule } from '../throttling/throttling.module';
+import { AccessTokensService } from '../tokens/access-tokens.service';
 import { TokensModule } from '../tokens/tokens.module';
 import { UsersModule } from '../users/users.module';
-import { AuthController } from './auth.controller';
-import { AuthService } from './auth.service';
-import { DiscoveryController } from './discovery.controller';
 import { JwtAuthGuard } from './guards/jwt-auth.guard';
 import { RolesGuard } from './guards/roles.guard';
-import { TokenEndpointGuard } from './guards/token-endpoint.guard';
-import { OAuthController } from './oauth.controller';
 import { PrincipalStateService } from './principal-state.service';
+import { PrincipalsService } from './principals.service';
+import { EdDsaJwtStrategy } from './strategies/eddsa-jwt.strategy';
 import { JwtStrategy } from './strategies/jwt.strategy';
-import { LocalStrategy } from './strategies/local.strategy';
-import { TokenGrantsService } from './token-grants.service';
-import { TokenInspectionService } from './token-inspection.service';
 
+/** Request authentication: who is calling, and whether the route lets them in. */
 @Module({
-  imports: [
-    PassportModule,
-    UsersModule,
-    PasswordsModule,
-    TokensModule,
-    SessionsModule,
-    ClientsModule,
-    AuditModule,
-    ThrottlingModule,
-  ],
-  controllers: [AuthController, OAuthController, DiscoveryController],
+  imports: [PassportModule, TokensModule, UsersModule, SessionsModule, ClientsModule],
   providers: [
-    AuthService,
     PrincipalStateService,
-    TokenGrantsService,
-    TokenInspectionService,
-    TokenEndpointGuard,
-    LocalStrategy,
-    JwtStrategy,
+    PrincipalsService,
+    {
+      // Registering with Passport is what constructing a strategy does.
+      provide: JwtStrategy,
+      inject: [authConfig.KEY, SigningKeysService, AccessTokensService, PrincipalsService],
+      useFactory: (
+        config: ConfigType<typeof authConfig>,
+        keys: SigningKeysService,
+        accessTokens: AccessTokensService,
+        principals: PrincipalsService,
+      ) =>
+        config.jwtAlg === 'EdDSA'
+          ? new EdDsaJwtStrategy(accessTokens, principals)
+          : new JwtStrategy(keys, accessTokens, principals),
+    },
     // Closed by default: authentication first, then roles, on every route of every module.
     { provide: APP_GUARD, useClass: JwtAuthGuard },
     { provide: APP_GUARD, useClass: RolesGuard },
   ],
+  exports: [PrincipalsService],
 })
 export class AuthModule {}

@@ -1,5 +1,5 @@
 import { ClientsService } from '../clients/clients.service';
-import { PreparedStatements } from '../database/prepared-statements';
+import { PreparedStatements } from '../platform/prepared-statements';
 import { SessionsService } from '../sessions/sessions.service';
 import { AccessTokenDenylist } from '../tokens/access-token-denylist';
 import { User } from '../users/entities/user.entity';

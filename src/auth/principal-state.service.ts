@@ -1,17 +1,39 @@
 import { Injectable } from '@nestjs/common';
-import { BoundedMemo } from '../common/bounded-memo';
-import { FreshRead } from '../common/fresh-read';
+import { EntityTarget, ObjectLiteral } from 'typeorm';
 import { Client } from '../clients/entities/client.entity';
 import { ClientsService } from '../clients/clients.service';
-import { PreparedStatements } from '../database/prepared-statements';
+import { BoundedMemo } from '../platform/bounded-memo';
+import { FreshRead } from '../platform/fresh-read';
+import { PreparedStatements } from '../platform/prepared-statements';
 import { Session } from '../sessions/entities/session.entity';
 import { SessionsService } from '../sessions/sessions.service';
 import { AccessTokenDenylist } from '../tokens/access-token-denylist';
+import { RevokedAccessToken } from '../tokens/entities/revoked-access-token.entity';
 import { User } from '../users/entities/user.entity';
 import { UsersService } from '../users/users.service';
+import { READ_REVOCATION_EPOCH } from './revocation-epoch';
 
-/** Per kind of entry; a hit costs a Map look-up, a miss one indexed query. */
+/** Per source; a hit costs a Map look-up, a miss one indexed query. */
 const MAX_ENTRIES = 10_000;
+
+/**
+ * One kind of row the per-request check reads. Each write of `invalidatedBy` to `table` can end a
+ * token, so it must raise the revocation epoch (revocation-epoch.ts; a test checks every source).
+ */
+export interface StateSource<T> {
+  table: EntityTarget<ObjectLiteral>;
+  invalidatedBy: ReadonlyArray<'INSERT' | 'UPDATE' | 'DELETE'>;
+  load(key: string): Promise<T>;
+  /** Whether an answer may be kept; absent rows are not, as a row inserted later must be found. */
+  keep?(value: T): boolean;
+}
+
+type Sources = {
+  user: StateSource<User | null>;
+  session: StateSource<Session | null>;
+  client: StateSource<Client | null>;
+  revoked: StateSource<boolean>;
+};
 
 /** What the per-request checks read, as the database held it at one revocation epoch. */
 export interface PrincipalState {
@@ -21,33 +43,11 @@ export interface PrincipalState {
   isRevoked(jti: string): Promise<boolean>;
 }
 
-interface Loaders {
-  users: UsersService;
-  sessions: SessionsService;
-  clients: ClientsService;
-  denylist: AccessTokenDenylist;
-}
-
 const found = <T>(value: T | null): boolean => value !== null;
 
-/**
- * Entries are shared by every request of a generation: frozen, so a handler that changed what it
- * was handed could not alter what another request's checks see.
- */
-function frozen<T extends object>(value: T | null): T | null {
-  if (value !== null) {
-    for (const field of Object.values(value)) {
-      if (Array.isArray(field)) {
-        Object.freeze(field);
-      }
-    }
-    Object.freeze(value);
-  }
-  return value;
-}
+const memoOf = <T>({ load, keep }: StateSource<T>) => new BoundedMemo(MAX_ENTRIES, load, keep);
 
 class Generation implements PrincipalState {
-  // Absent rows are not kept: a row inserted later (a new session) must be found at once.
   private readonly users: BoundedMemo<User | null>;
   private readonly sessions: BoundedMemo<Session | null>;
   private readonly clients: BoundedMemo<Client | null>;
@@ -55,25 +55,12 @@ class Generation implements PrincipalState {
 
   constructor(
     readonly epoch: bigint,
-    loaders: Loaders,
+    sources: Sources,
   ) {
-    this.users = new BoundedMemo(
-      MAX_ENTRIES,
-      (id) => loaders.users.findById(id).then(frozen),
-      found,
-    );
-    this.sessions = new BoundedMemo(
-      MAX_ENTRIES,
-      (id) => loaders.sessions.findById(id).then(frozen),
-      found,
-    );
-    this.clients = new BoundedMemo(
-      MAX_ENTRIES,
-      (id) => loaders.clients.findById(id).then(frozen),
-      found,
-    );
-    // "Not revoked" is kept too: a revocation is an INSERT, which moves the epoch.
-    this.revoked = new BoundedMemo(MAX_ENTRIES, (jti) => loaders.denylist.isRevoked(jti));
+    this.users = memoOf(sources.user);
+    this.sessions = memoOf(sources.session);
+    this.clients = memoOf(sources.client);
+    this.revoked = memoOf(sources.revoked);
   }
 
   user(id: string): Promise<User | null> {
@@ -93,21 +80,26 @@ class Generation implements PrincipalState {
   }
 }
 
+/** Shared by every request of a generation: frozen, so no handler can alter another's view. */
+function frozen<T extends object>(value: T | null): T | null {
+  if (value !== null) {
+    Object.values(value).forEach((field) => Array.isArray(field) && Object.freeze(field));
+    Object.freeze(value);
+  }
+  return value;
+}
+
 /**
  * The state behind every access token check (account, session, client, denylist), answered from
- * memory while nothing that could revoke a token has changed anywhere.
- *
- * Every such write raises the revocation epoch in the same statement (database triggers, see the
- * RevocationEpoch migration), on whichever instance makes it; a denylist kept in Redis raises it
- * after writing its entry, before the revocation is answered. Each request reads the epoch with a
- * read that starts after the request arrived (shared among concurrent requests), and a new epoch
- * starts an empty generation. So a revocation committed before a request arrived is always seen
- * by it, on every instance, exactly as if each request queried every table itself.
+ * memory while the revocation epoch stands still. Each request reads the epoch with a read that
+ * started after it arrived (FreshRead), and a new epoch starts an empty generation, so a
+ * revocation committed before a request arrived is seen by it on every instance, exactly as if
+ * the request had queried every table itself.
  */
 @Injectable()
 export class PrincipalStateService {
+  readonly sources: Sources;
   private readonly epoch: FreshRead<bigint>;
-  private readonly loaders: Loaders;
   private generation: Generation;
 
   constructor(
@@ -117,12 +109,35 @@ export class PrincipalStateService {
     clients: ClientsService,
     denylist: AccessTokenDenylist,
   ) {
-    this.loaders = { users, sessions, clients, denylist };
-    this.generation = new Generation(-1n, this.loaders);
-    // Every authenticated request waits for this read, so it is a statement prepared once.
-    const readEpoch = statements.prepare(
-      () => 'SELECT "value" FROM "revocation_epoch" WHERE "id" = 1',
-    );
+    const rowChanges = ['UPDATE', 'DELETE'] as const;
+    this.sources = {
+      user: {
+        table: User,
+        invalidatedBy: rowChanges,
+        load: (id) => users.findById(id).then(frozen),
+        keep: found,
+      },
+      session: {
+        table: Session,
+        invalidatedBy: rowChanges,
+        load: (id) => sessions.findById(id).then(frozen),
+        keep: found,
+      },
+      client: {
+        table: Client,
+        invalidatedBy: rowChanges,
+        load: (id) => clients.findById(id).then(frozen),
+        keep: found,
+      },
+      // "Not revoked" is kept too: a revocation is an INSERT (the Redis store raises the epoch itself).
+      revoked: {
+        table: RevokedAccessToken,
+        invalidatedBy: ['INSERT'],
+        load: (jti) => denylist.isRevoked(jti),
+      },
+    };
+    this.generation = new Generation(-1n, this.sources);
+    const readEpoch = statements.prepare(() => READ_REVOCATION_EPOCH);
     this.epoch = new FreshRead(async () => {
       // PostgreSQL returns a bigint as a string, SQLite as a number.
       const [row] = await readEpoch.rows<{ value: string | number }>();
@@ -134,7 +149,7 @@ export class PrincipalStateService {
     const epoch = await this.epoch.get();
     // Any other epoch, lower included (a database restored from a backup), starts afresh.
     if (epoch !== this.generation.epoch) {
-      this.generation = new Generation(epoch, this.loaders);
+      this.generation = new Generation(epoch, this.sources);
     }
     return this.generation;
   }

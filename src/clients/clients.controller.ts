@@ -6,30 +6,22 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
+import { Initiated } from '../auth/decorators/initiated.decorator';
 import { Roles } from '../auth/decorators/roles.decorator';
+import { ADMIN_ROLE } from '../auth/roles';
 import { ApiBearerAccess } from '../common/api-bearer-access.decorator';
 import { ApiProblemResponse } from '../common/api-problem-response.decorator';
-import { ADMIN_ROLE } from '../users/users.service';
-import { SessionsService } from '../sessions/sessions.service';
+import { Initiator } from '../events/security-event';
 import { ClientsService } from './clients.service';
 import { ClientResponse, CreatedClientResponse, toClientResponse } from './dto/client.response';
 import { CreateClientDto } from './dto/create-client.dto';
-import { AuthenticatedUser } from '../auth/authenticated-user';
-import { CurrentUser } from '../auth/decorators/current-user.decorator';
-import { RequestContext } from '../common/request-context';
-import { RequestMeta } from '../common/request-meta.decorator';
-import { SecurityEvents } from '../events/security-events.service';
 
 @ApiTags('clients (admin)')
 @ApiBearerAccess({ admin: true })
 @Roles(ADMIN_ROLE)
 @Controller('clients')
 export class ClientsController {
-  constructor(
-    private readonly clients: ClientsService,
-    private readonly sessions: SessionsService,
-    private readonly events: SecurityEvents,
-  ) {}
+  constructor(private readonly clients: ClientsService) {}
 
   @Post()
   @ApiOperation({ summary: 'Register a client; its secret is shown once' })
@@ -37,16 +29,9 @@ export class ClientsController {
   @ApiProblemResponse(400, 'Invalid name, scopes or grants')
   async create(
     @Body() body: CreateClientDto,
-    @CurrentUser() caller: AuthenticatedUser,
-    @RequestMeta() context: RequestContext,
+    @Initiated() initiator: Initiator,
   ): Promise<CreatedClientResponse> {
-    const { client, clientSecret } = await this.clients.create(body);
-    await this.events.publish({
-      type: 'client_created',
-      clientId: client.clientId,
-      context,
-      detail: { actorId: caller.id, name: client.name },
-    });
+    const { client, clientSecret } = await this.clients.create(body, initiator);
     return { ...toClientResponse(client), clientSecret };
   }
 
@@ -62,18 +47,7 @@ export class ClientsController {
   @ApiOperation({ summary: 'Delete a client; its tokens and the sessions started through it end' })
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiProblemResponse(404, 'No such client')
-  async remove(
-    @Param('clientId') clientId: string,
-    @CurrentUser() caller: AuthenticatedUser,
-    @RequestMeta() context: RequestContext,
-  ): Promise<void> {
-    await this.clients.remove(clientId);
-    await this.sessions.revokeAllForClient(clientId);
-    await this.events.publish({
-      type: 'client_deleted',
-      clientId,
-      context,
-      detail: { actorId: caller.id },
-    });
+  remove(@Param('clientId') clientId: string, @Initiated() initiator: Initiator): Promise<void> {
+    return this.clients.remove(clientId, initiator);
   }
 }

@@ -2,12 +2,9 @@ import { Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Repository } from 'typeorm';
-import type { FastifyRequest } from 'fastify';
-import {
-  invalidClient,
-  PresentedClientCredentials,
-  presentedClientCredentials,
-} from './client-credentials';
+import { Initiator } from '../events/security-event';
+import { SecurityEvents } from '../events/security-events.service';
+import { SessionsService } from '../sessions/sessions.service';
 import { CreateClientDto } from './dto/create-client.dto';
 import { Client } from './entities/client.entity';
 
@@ -21,9 +18,16 @@ const POSSIBLE_CLIENT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 @Injectable()
 export class ClientsService {
-  constructor(@InjectRepository(Client) private readonly clients: Repository<Client>) {}
+  constructor(
+    @InjectRepository(Client) private readonly clients: Repository<Client>,
+    private readonly sessions: SessionsService,
+    private readonly events: SecurityEvents,
+  ) {}
 
-  async create(input: CreateClientDto): Promise<{ client: Client; clientSecret: string }> {
+  async create(
+    input: CreateClientDto,
+    initiator: Initiator,
+  ): Promise<{ client: Client; clientSecret: string }> {
     const clientId = `pc_${randomBytes(12).toString('base64url')}`;
     const clientSecret = randomBytes(32).toString('base64url');
     await this.clients.insert({
@@ -34,7 +38,14 @@ export class ClientsService {
       grants: input.grants ?? ['client_credentials'],
       createdAt: new Date(),
     });
-    return { client: await this.clients.findOneByOrFail({ clientId }), clientSecret };
+    const client = await this.clients.findOneByOrFail({ clientId });
+    await this.events.publish({
+      type: 'client_created',
+      clientId,
+      context: initiator.context,
+      detail: { actorId: initiator.actorId ?? null, name: client.name },
+    });
+    return { client, clientSecret };
   }
 
   list(): Promise<Client[]> {
@@ -45,39 +56,35 @@ export class ClientsService {
     return this.clients.findOneBy({ clientId });
   }
 
-  async remove(clientId: string): Promise<void> {
+  /** Its tokens stop working, and so do the sessions started through it. */
+  async remove(clientId: string, initiator: Initiator): Promise<void> {
     const result = POSSIBLE_CLIENT_ID.test(clientId)
       ? await this.clients.delete({ clientId })
       : { affected: 0 };
     if (!result.affected) {
       throw new NotFoundException('No client has that id');
     }
+    await this.sessions.revokeAllForClient(clientId);
+    await this.events.publish({
+      type: 'client_deleted',
+      clientId,
+      context: initiator.context,
+      detail: { actorId: initiator.actorId ?? null },
+    });
   }
 
-  /** The client a request to an OAuth endpoint authenticates as, if it names one. */
-  async authenticatePresented(
-    request: FastifyRequest,
-    body: { client_id?: string; client_secret?: string },
-  ): Promise<Client | undefined> {
-    const credentials = presentedClientCredentials(request, body);
-    return credentials ? this.authenticate(credentials) : undefined;
-  }
-
-  /** The client these credentials prove, or 401 invalid_client; the secret check is constant-time. */
-  async authenticate(credentials: PresentedClientCredentials): Promise<Client> {
-    if (!POSSIBLE_CLIENT_ID.test(credentials.clientId)) {
-      throw invalidClient();
+  /** The client whose secret this is, or null; the comparison is constant-time. */
+  async verify(clientId: string, secret: string): Promise<Client | null> {
+    if (!POSSIBLE_CLIENT_ID.test(clientId)) {
+      return null;
     }
     const client = await this.clients
       .createQueryBuilder('client')
       .addSelect('client.secretHash')
-      .where('client.clientId = :clientId', { clientId: credentials.clientId })
+      .where('client.clientId = :clientId', { clientId })
       .getOne();
-    const presented = sha256(credentials.clientSecret);
+    const presented = sha256(secret);
     const stored = client ? Buffer.from(client.secretHash, 'hex') : Buffer.alloc(presented.length);
-    if (!client || !timingSafeEqual(presented, stored)) {
-      throw invalidClient();
-    }
-    return client;
+    return client && timingSafeEqual(presented, stored) ? client : null;
   }
 }

@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { toErrorResponse } from './error-response';
-import { InvalidAccessTokenException } from './invalid-access-token.exception';
+import { InvalidAccessTokenException } from '../auth/invalid-access-token.exception';
 import { OAuthException } from './oauth.exception';
 import { RequestValidationException } from './request-validation.exception';
 

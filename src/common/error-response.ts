@@ -3,8 +3,8 @@ import type { FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import { loggedRequest } from '../logging/root-logger';
 import { isDatabaseUnavailable } from './database-unavailable';
-import { InvalidAccessTokenException } from './invalid-access-token.exception';
-import './oauth-endpoint.decorator';
+import { InvalidAccessTokenException } from '../auth/invalid-access-token.exception';
+import { isOAuthRoute } from './oauth-route';
 import { OAuthErrorCode, OAuthException } from './oauth.exception';
 import { FieldError, RequestValidationException } from './request-validation.exception';
 
@@ -120,10 +120,6 @@ function oauthErrorCode(status: number): OAuthErrorCode {
   return status >= 500 ? 'server_error' : 'invalid_request';
 }
 
-function isOAuthRoute(request: FastifyRequest): boolean {
-  return request.routeOptions?.config?.oauthErrors === true;
-}
-
 /**
  * The one place an exception becomes an HTTP answer: RFC 6749 bodies on the OAuth endpoints and
  * RFC 9457 problem details everywhere else. Used by the global filter and by Fastify's error
@@ -134,6 +130,9 @@ export function toErrorResponse(exception: unknown, request: FastifyRequest): Er
   const headers: Record<string, string> = {};
   if (status === 503) {
     headers['Retry-After'] = RETRY_AFTER_SECONDS;
+  }
+  if (exception instanceof OAuthException && exception.retryAfterSeconds !== undefined) {
+    headers['Retry-After'] = String(exception.retryAfterSeconds);
   }
 
   if (isOAuthRoute(request)) {

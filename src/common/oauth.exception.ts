@@ -16,11 +16,16 @@ export type OAuthErrorCode =
 
 /** An error of the OAuth endpoints: answered as `{ error, error_description }`, not problem+json. */
 export class OAuthException extends HttpException {
+  /** Sent as Retry-After (429). */
+  readonly retryAfterSeconds?: number;
+
   constructor(
     readonly error: OAuthErrorCode,
     readonly description: string,
     status: HttpStatus = HttpStatus.BAD_REQUEST,
+    options: { retryAfterSeconds?: number } = {},
   ) {
     super(description, status);
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }

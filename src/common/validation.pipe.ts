@@ -5,9 +5,6 @@ import {
   toRequestValidationException,
 } from './request-validation.exception';
 
-/** DTO instances this pipeline built from a request, each after it validated. */
-const validatedByThisPipeline = new WeakSet<object>();
-
 const isObject = (value: unknown): value is object => typeof value === 'object' && value !== null;
 
 /**
@@ -64,42 +61,23 @@ function refuseMalformedInput(value: unknown, { data, type }: ArgumentMetadata):
   }
 }
 
-/**
- * The token endpoint's guard validates the body before Passport reads it and leaves the DTO on
- * the request, where the handler's @Body() finds it: that very object is not validated a second
- * time (class-validator was a quarter of what a login allocates, issue 5). Anything else is, an
- * instance built elsewhere included: only this pipeline's own output is trusted.
- */
-class ValidateOncePipe extends ValidationPipe {
+/** Checks no recursive code (class-transformer, the whitelist) can be trusted with. */
+class GuardedValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    const { metatype } = metadata;
-    if (
-      isObject(value) &&
-      validatedByThisPipeline.has(value) &&
-      metatype &&
-      value instanceof metatype
-    ) {
-      return value;
-    }
     if (this.toValidate(metadata)) {
       refuseMalformedInput(value, metadata);
     }
     refuseInheritedNames(value, metadata);
-    const transformed: unknown = await super.transform(value, metadata);
-    if (isObject(transformed) && transformed !== value) {
-      validatedByThisPipeline.add(transformed);
-    }
-    return transformed;
+    return super.transform(value, metadata);
   }
 }
 
 /**
- * The one validation setup (APP_PIPE, and the token endpoint's guard, which must check field
- * types before Passport reads them): unknown fields are refused, which is what stops mass
+ * The one validation setup (APP_PIPE): unknown fields are refused, which is what stops mass
  * assignment of `roles` or `disabled` through a body that does not name them.
  */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidateOncePipe({
+  return new GuardedValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     forbidUnknownValues: true,

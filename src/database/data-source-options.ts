@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import * as sqlite3 from 'sqlite3';
 import { DataSourceOptions } from 'typeorm';
 import { DatabaseConfig } from '../config/database.config';
-import { SigningKey } from '../tokens/entities/signing-key.entity';
+import { SigningKey } from '../keys/entities/signing-key.entity';
 import { User } from '../users/entities/user.entity';
 import { InitialSchema1732233600000 } from './migrations/1732233600000-initial-schema';
 import { SessionsClientsAudit1732233800000 } from './migrations/1732233800000-sessions-clients-audit';

@@ -1,5 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { PreparedStatements } from './prepared-statements';
+import { PreparedStatements } from '../platform/prepared-statements';
 
 /** What every feature module may use of the database beside its own repositories. */
 @Global()

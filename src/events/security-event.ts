@@ -38,5 +38,11 @@ export interface SecurityEvent {
   detail?: SecurityEventDetail;
 }
 
+/** Who caused an event: the request it came from, and the user who acted, when one did. */
+export interface Initiator {
+  context?: RequestContext;
+  actorId?: string;
+}
+
 /** The EventEmitter2 channel every SecurityEvent goes through. */
 export const SECURITY_EVENT = 'security';

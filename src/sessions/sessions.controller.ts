@@ -5,20 +5,16 @@ import { CurrentUser } from '../auth/decorators/current-user.decorator';
 import { ApiBearerAccess } from '../common/api-bearer-access.decorator';
 import { ApiProblemResponse } from '../common/api-problem-response.decorator';
 import { ApiUuidParam } from '../common/api-uuid-param.decorator';
+import { Initiated } from '../auth/decorators/initiated.decorator';
+import { Initiator } from '../events/security-event';
 import { SessionResponse, toSessionResponse } from './dto/session.response';
 import { SessionsService } from './sessions.service';
-import { RequestContext } from '../common/request-context';
-import { RequestMeta } from '../common/request-meta.decorator';
-import { SecurityEvents } from '../events/security-events.service';
 
 @ApiTags('me')
 @ApiBearerAccess()
 @Controller('users/me/sessions')
 export class SessionsController {
-  constructor(
-    private readonly sessions: SessionsService,
-    private readonly events: SecurityEvents,
-  ) {}
+  constructor(private readonly sessions: SessionsService) {}
 
   @Get()
   @ApiOperation({ summary: 'Your active sessions: one per login (refresh-token family)' })
@@ -34,34 +30,22 @@ export class SessionsController {
   @ApiUuidParam('id')
   @ApiNoContentResponse({ description: 'Ended' })
   @ApiProblemResponse(404, 'No such session of yours')
-  async revoke(
+  revoke(
     @CurrentUser() caller: AuthenticatedUser,
     @Param('id', new ParseUUIDPipe()) id: string,
-    @RequestMeta() context: RequestContext,
+    @Initiated() initiator: Initiator,
   ): Promise<void> {
-    await this.sessions.revokeForUser(caller.id, id);
-    await this.events.publish({
-      type: 'token_revoked',
-      userId: caller.id,
-      context,
-      detail: { tokenType: 'session', sessionId: id },
-    });
+    return this.sessions.endForUser(caller.id, id, initiator);
   }
 
   @Delete()
   @HttpCode(204)
   @ApiOperation({ summary: 'End every session, this one included' })
   @ApiNoContentResponse({ description: 'All ended' })
-  async revokeAll(
+  revokeAll(
     @CurrentUser() caller: AuthenticatedUser,
-    @RequestMeta() context: RequestContext,
+    @Initiated() initiator: Initiator,
   ): Promise<void> {
-    await this.sessions.revokeAllForUser(caller.id);
-    await this.events.publish({
-      type: 'token_revoked',
-      userId: caller.id,
-      context,
-      detail: { tokenType: 'all_sessions' },
-    });
+    return this.sessions.endAllForUser(caller.id, initiator);
   }
 }

@@ -7,10 +7,13 @@ import { authConfig } from '../config/auth.config';
 import { User } from '../users/entities/user.entity';
 import { RequestContext } from '../common/request-context';
 import { isForeignKeyViolation } from '../database/constraint-violations';
-import { PreparedStatements } from '../database/prepared-statements';
+import { Initiator } from '../events/security-event';
+import { SecurityEvents } from '../events/security-events.service';
+import { PreparedStatements } from '../platform/prepared-statements';
 import { RefreshToken } from './entities/refresh-token.entity';
 import { Session } from './entities/session.entity';
 import { hashRefreshToken, newRefreshToken, sealFor, unsealWith } from './refresh-token.crypto';
+import { LIVE_SESSION_SQL, liveSessionWhere } from './session-liveness';
 
 /** The access token to issue beside a refresh token, fixed here so a grace replay can repeat it. */
 export interface PlannedAccessToken {
@@ -39,21 +42,6 @@ const plannedAccess = (now: Date): PlannedAccessToken => ({
   iat: Math.floor(now.getTime() / 1000),
 });
 
-/**
- * Whether the account still stands behind the session: it exists, is enabled, and neither a
- * password change nor a disable came after the login (Session.tokenVersion).
- */
-export function isAccountCurrent(session: Session, user: User | null): user is User {
-  return user !== null && !user.disabled && user.tokenVersion === session.tokenVersion;
-}
-
-/** Not revoked and before its absolute end: what the session's access tokens need (liveSession). */
-export function isSessionLive(session: Session, nowMs: number): boolean {
-  // new Date(): TypeORM's SQLite driver leaves the stored string when `Date` is not the global
-  // it captured (a test's fake clock), and the comparison must hold either way.
-  return session.revokedAt === null && new Date(session.expiresAt).getTime() > nowMs;
-}
-
 /** What `write` returns, or null when it referred to a row deleted meanwhile (an account). */
 async function unlessDeletedMeanwhile<T>(write: () => Promise<T | null>): Promise<T | null> {
   try {
@@ -72,7 +60,7 @@ async function unlessDeletedMeanwhile<T>(write: () => Promise<T | null>): Promis
  */
 @Injectable()
 export class SessionsService {
-  // Every login inserts one of each (issue 5: statements prepared once).
+  // Every login inserts one of each.
   private readonly insertSession: (session: Session) => Promise<void>;
   private readonly insertToken: (token: RefreshToken) => Promise<void>;
 
@@ -80,6 +68,7 @@ export class SessionsService {
     @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
     @InjectRepository(Session) private readonly sessions: Repository<Session>,
     @InjectRepository(RefreshToken) private readonly tokens: Repository<RefreshToken>,
+    private readonly events: SecurityEvents,
     statements: PreparedStatements,
   ) {
     this.insertSession = statements.insertInto(Session);
@@ -141,9 +130,7 @@ export class SessionsService {
         tokenHash,
         now,
       })
-      .andWhere(
-        '"sessionId" IN (SELECT "id" FROM "sessions" WHERE "revokedAt" IS NULL AND "expiresAt" > :now)',
-      )
+      .andWhere(`"sessionId" IN (SELECT "id" FROM "sessions" WHERE ${LIVE_SESSION_SQL})`)
       .execute();
 
     const spent = await this.tokens.findOneBy({ tokenHash });
@@ -188,10 +175,9 @@ export class SessionsService {
     const now = new Date();
     return this.sessions.find({
       where: {
+        ...liveSessionWhere(now),
         userId: user.id,
         tokenVersion: user.tokenVersion,
-        revokedAt: IsNull(),
-        expiresAt: MoreThan(now),
         lastUsedAt: MoreThan(new Date(now.getTime() - this.config.refreshIdleTtl * 1000)),
       },
       order: { lastUsedAt: 'DESC', id: 'ASC' },
@@ -216,7 +202,8 @@ export class SessionsService {
     await this.sessions.update({ id: sessionId, revokedAt: IsNull() }, { revokedAt: new Date() });
   }
 
-  async revokeForUser(userId: string, sessionId: string): Promise<void> {
+  /** DELETE /users/me/sessions/{id}: one of the caller's own sessions. */
+  async endForUser(userId: string, sessionId: string, initiator: Initiator): Promise<void> {
     const result = await this.sessions.update(
       { id: sessionId, userId, revokedAt: IsNull() },
       { revokedAt: new Date() },
@@ -224,6 +211,13 @@ export class SessionsService {
     if (!result.affected) {
       throw new NotFoundException('No active session of yours has that id');
     }
+    await this.publishEnded(userId, initiator, { tokenType: 'session', sessionId });
+  }
+
+  /** DELETE /users/me/sessions: every session of the caller, this one included. */
+  async endAllForUser(userId: string, initiator: Initiator): Promise<void> {
+    await this.revokeAllForUser(userId);
+    await this.publishEnded(userId, initiator, { tokenType: 'all_sessions' });
   }
 
   async revokeAllForUser(userId: string): Promise<void> {
@@ -234,9 +228,16 @@ export class SessionsService {
     await this.sessions.update({ clientId, revokedAt: IsNull() }, { revokedAt: new Date() });
   }
 
-  /** isSessionLive, as a query. */
   private liveSession(id: string, now: Date): Promise<Session | null> {
-    return this.sessions.findOneBy({ id, revokedAt: IsNull(), expiresAt: MoreThan(now) });
+    return this.sessions.findOneBy({ id, ...liveSessionWhere(now) });
+  }
+
+  private publishEnded(
+    userId: string,
+    { context }: Initiator,
+    detail: { tokenType: string; sessionId?: string },
+  ): Promise<void> {
+    return this.events.publish({ type: 'token_revoked', userId, context, detail });
   }
 
   private async addToken(session: Session, now: Date, token = newRefreshToken()): Promise<string> {

@@ -3,7 +3,7 @@ import {
   Placeholder,
   PreparedStatement,
   PreparedStatements,
-} from '../database/prepared-statements';
+} from '../platform/prepared-statements';
 import { ThrottleCounter } from './entities/throttle-counter.entity';
 import { ThrottleClock } from './throttle-clock';
 import { DelayPolicy } from './throttle-policy';

@@ -1,12 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { normalizeIp } from '@nestjs/throttler';
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
-import { requestContext } from '../common/request-context';
+import { RequestContext } from '../common/request-context';
 import { throttlingConfig } from '../config/throttling.config';
 import { SecurityEvents } from '../events/security-events.service';
-import { normalizeUsername } from '../users/users.service';
+import { normalizeUsername } from '../users/username';
 import { ThrottleClock } from './throttle-clock';
 import { DelayPolicy } from './throttle-policy';
 import { ThrottleStore } from './throttle-store';
@@ -60,13 +59,9 @@ export class LoginThrottle {
    * that concurrent attempts cannot all pass the check before any of them is recorded. Throws
    * 429 without looking at the password while the pair or the account is delayed.
    */
-  async begin(
-    username: string,
-    request: FastifyRequest,
-    reply: FastifyReply,
-  ): Promise<LoginAttempt> {
+  async begin(username: string, context: RequestContext): Promise<LoginAttempt> {
     const normalised = normalizeUsername(username);
-    const address = normalizeIp(request.ip) || 'unknown';
+    const address = normalizeIp(context.ip ?? '') || 'unknown';
     const accountKey = `login:account:${digest(normalised)}`;
     const pairKey = `login:pair:${digest(`${normalised}\n${address}`)}`;
     const now = this.clock.now();
@@ -75,15 +70,15 @@ export class LoginThrottle {
     // attacker holds the account at its ceiling do not also use up the user's own pair.
     const accountWait = await orUnavailable(this.store.blockedFor(accountKey, now));
     if (accountWait > 0) {
-      throw await this.refuse(normalised, accountWait, request, reply);
+      throw await this.refuse(normalised, accountWait, context);
     }
     const pair = await orUnavailable(this.store.claim(pairKey, this.pairPolicy, now));
     if (!pair.allowed) {
-      throw await this.refuse(normalised, pair.retryAfterMs, request, reply);
+      throw await this.refuse(normalised, pair.retryAfterMs, context);
     }
     const account = await orUnavailable(this.store.claim(accountKey, this.accountPolicy, now));
     if (!account.allowed) {
-      throw await this.refuse(normalised, account.retryAfterMs, request, reply);
+      throw await this.refuse(normalised, account.retryAfterMs, context);
     }
     return { keys: [pairKey, accountKey] };
   }
@@ -96,14 +91,13 @@ export class LoginThrottle {
   private async refuse(
     username: string,
     retryAfterMs: number,
-    request: FastifyRequest,
-    reply: FastifyReply,
+    context: RequestContext,
   ): Promise<Error> {
     await this.events.publish({
       type: 'login_failed',
-      context: requestContext(request),
+      context,
       detail: { outcome: 'failure', reason: 'throttled', username },
     });
-    return tooManyRequests(reply, retryAfterMs, LOGIN_THROTTLED);
+    return tooManyRequests(retryAfterMs, LOGIN_THROTTLED);
   }
 }

@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { connectRedisStore } from '../common/redis-client';
 import { throttlingConfig } from '../config/throttling.config';
-import { PreparedStatements } from '../database/prepared-statements';
+import { PreparedStatements } from '../platform/prepared-statements';
 import { DatabaseThrottleStore } from './database-throttle.store';
 import { RedisThrottleStore } from './redis-throttle.store';
 import { StoreThrottlerStorage } from './store-throttler-storage';

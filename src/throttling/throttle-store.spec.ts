@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import { openMigratedDatabase } from '../../test/utils/test-database';
-import { PreparedStatements } from '../database/prepared-statements';
+import { PreparedStatements } from '../platform/prepared-statements';
 import { DatabaseThrottleStore } from './database-throttle.store';
 import { RedisThrottleStore } from './redis-throttle.store';
 import { ThrottleClock } from './throttle-clock';

@@ -1,5 +1,4 @@
 import { HttpStatus, Logger, ServiceUnavailableException } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
 import { OAuthException } from '../common/oauth.exception';
 import { retryAfterSeconds } from './throttle-policy';
 
@@ -10,13 +9,10 @@ export const BUDGET_EXCEEDED = 'Too many requests from this address; try again l
  * 429 with RFC 6749's body. RFC 6749 has no code for rate limiting; `slow_down` is the token
  * endpoint's registered one for "retry later, less often" (RFC 8628 section 3.5).
  */
-export function tooManyRequests(
-  reply: FastifyReply,
-  retryAfterMs: number,
-  description: string,
-): OAuthException {
-  void reply.header('Retry-After', String(retryAfterSeconds(retryAfterMs)));
-  return new OAuthException('slow_down', description, HttpStatus.TOO_MANY_REQUESTS);
+export function tooManyRequests(retryAfterMs: number, description: string): OAuthException {
+  return new OAuthException('slow_down', description, HttpStatus.TOO_MANY_REQUESTS, {
+    retryAfterSeconds: retryAfterSeconds(retryAfterMs),
+  });
 }
 
 const logger = new Logger('Throttling');

@@ -1,7 +1,8 @@
 import { Logger, OnModuleDestroy, ServiceUnavailableException } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { closeRedis } from '../common/redis-client';
-import { PreparedStatement, PreparedStatements } from '../database/prepared-statements';
+import { PreparedStatement, PreparedStatements } from '../platform/prepared-statements';
+import { RAISE_REVOCATION_EPOCH } from '../auth/revocation-epoch';
 import { AccessTokenDenylist, denylistEntryEnd } from './access-token-denylist';
 
 const logger = new Logger('AccessTokenDenylist');
@@ -31,10 +32,7 @@ export class RedisAccessTokenDenylist extends AccessTokenDenylist implements OnM
     statements: PreparedStatements,
   ) {
     super();
-    // The same statement as the database triggers of the RevocationEpoch migration.
-    this.bumpEpoch = statements.prepare(
-      () => 'UPDATE "revocation_epoch" SET "value" = "value" + 1 WHERE "id" = 1',
-    );
+    this.bumpEpoch = statements.prepare(() => RAISE_REVOCATION_EPOCH);
   }
 
   async revoke(jti: string, expiresAt: Date): Promise<void> {

@@ -1,25 +1,31 @@
 import { Module } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
+import { JwtModule } from '@nestjs/jwt';
 import { getRepositoryToken, TypeOrmModule } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { connectRedisStore } from '../common/redis-client';
 import { appConfig } from '../config/app.config';
-import { PreparedStatements } from '../database/prepared-statements';
+import { KeysModule } from '../keys/keys.module';
+import { SigningKeysService } from '../keys/signing-keys.service';
+import { connectRedisStore } from '../common/redis-client';
+import { PreparedStatements } from '../platform/prepared-statements';
 import { AccessTokenDenylist } from './access-token-denylist';
 import { AccessTokensService } from './access-tokens.service';
 import { DatabaseAccessTokenDenylist } from './database-access-token-denylist';
+import { jwtOptions } from './jwt-options';
 import { RevokedAccessToken } from './entities/revoked-access-token.entity';
-import { SigningKey } from './entities/signing-key.entity';
-import { JwksController } from './jwks.controller';
-import { KeysController } from './keys.controller';
 import { RedisAccessTokenDenylist } from './redis-access-token-denylist';
-import { SigningKeysService } from './signing-keys.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([SigningKey, RevokedAccessToken])],
-  controllers: [JwksController, KeysController],
+  imports: [
+    KeysModule,
+    TypeOrmModule.forFeature([RevokedAccessToken]),
+    JwtModule.registerAsync({
+      imports: [KeysModule],
+      inject: [SigningKeysService],
+      useFactory: jwtOptions,
+    }),
+  ],
   providers: [
-    SigningKeysService,
     AccessTokensService,
     {
       provide: AccessTokenDenylist,
@@ -37,6 +43,6 @@ import { SigningKeysService } from './signing-keys.service';
           : new DatabaseAccessTokenDenylist(revoked),
     },
   ],
-  exports: [SigningKeysService, AccessTokensService, AccessTokenDenylist],
+  exports: [KeysModule, AccessTokensService, AccessTokenDenylist],
 })
 export class TokensModule {}

@@ -9,8 +9,9 @@ import type { ConfigType } from '@nestjs/config';
 import { authConfig } from '../config/auth.config';
 import { InvalidConfigurationError } from '../config/environment';
 import { PasswordPolicy } from '../passwords/password-policy.service';
-import { USERNAME_PATTERN } from './dto/user-fields';
-import { ADMIN_ROLE, DEFAULT_ROLES, UsersService } from './users.service';
+import { ADMIN_ROLE, DEFAULT_ROLES } from '../auth/roles';
+import { USERNAME_PATTERN } from './username';
+import { UsersService } from './users.service';
 
 /** Creates the first administrator from BOOTSTRAP_ADMIN_* when no admin exists yet. */
 @Injectable()
@@ -40,11 +41,14 @@ export class BootstrapAdminService implements OnApplicationBootstrap {
       );
     }
     try {
-      await this.users.create({
-        username: admin.username,
-        password: admin.password,
-        roles: [ADMIN_ROLE, ...DEFAULT_ROLES],
-      });
+      await this.users.create(
+        {
+          username: admin.username,
+          password: admin.password,
+          roles: [ADMIN_ROLE, ...DEFAULT_ROLES],
+        },
+        {},
+      );
       this.logger.log(`Created the bootstrap administrator "${admin.username}"`);
     } catch (error) {
       // Another instance won the race, or the name belongs to an ordinary user we must not promote.

@@ -17,7 +17,9 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
+import { Initiated } from '../auth/decorators/initiated.decorator';
 import { Roles } from '../auth/decorators/roles.decorator';
+import { ADMIN_ROLE } from '../auth/roles';
 import { ApiBearerAccess } from '../common/api-bearer-access.decorator';
 import { ApiProblemResponse } from '../common/api-problem-response.decorator';
 import { ApiUuidParam } from '../common/api-uuid-param.decorator';
@@ -25,12 +27,8 @@ import { CreateUserDto } from './dto/create-user.dto';
 import { ListUsersQuery } from './dto/list-users.query';
 import { UpdateUserDto } from './dto/update-user.dto';
 import { toUserResponse, UserListResponse, UserResponse } from './dto/user.response';
-import { ADMIN_ROLE, UsersService } from './users.service';
-import { RequestContext } from '../common/request-context';
-import { RequestMeta } from '../common/request-meta.decorator';
-import { SecurityEvents } from '../events/security-events.service';
-import { AuthenticatedUser } from '../auth/authenticated-user';
-import { CurrentUser } from '../auth/decorators/current-user.decorator';
+import { UsersService } from './users.service';
+import { Initiator } from '../events/security-event';
 
 const UserId = () => Param('id', new ParseUUIDPipe());
 
@@ -39,10 +37,7 @@ const UserId = () => Param('id', new ParseUUIDPipe());
 @Roles(ADMIN_ROLE)
 @Controller('users')
 export class UsersController {
-  constructor(
-    private readonly users: UsersService,
-    private readonly events: SecurityEvents,
-  ) {}
+  constructor(private readonly users: UsersService) {}
 
   @Get()
   @ApiOperation({ summary: 'List users, oldest first' })
@@ -60,17 +55,9 @@ export class UsersController {
   @ApiProblemResponse(409, 'Username or email taken')
   async create(
     @Body() body: CreateUserDto,
-    @CurrentUser() caller: AuthenticatedUser,
-    @RequestMeta() context: RequestContext,
+    @Initiated() initiator: Initiator,
   ): Promise<UserResponse> {
-    const user = await this.users.create(body);
-    await this.events.publish({
-      type: 'user_created',
-      userId: user.id,
-      context,
-      detail: { actorId: caller.id, roles: user.roles.join(' ') },
-    });
-    return toUserResponse(user);
+    return toUserResponse(await this.users.create(body, initiator));
   }
 
   @Get(':id')
@@ -95,22 +82,9 @@ export class UsersController {
   async update(
     @UserId() id: string,
     @Body() body: UpdateUserDto,
-    @CurrentUser() caller: AuthenticatedUser,
-    @RequestMeta() context: RequestContext,
+    @Initiated() initiator: Initiator,
   ): Promise<UserResponse> {
-    const { user, disabled } = await this.users.update(id, body);
-    // Field names only: an audit record says what changed, not to what (an email is personal data).
-    const detail = { actorId: caller.id, fields: Object.keys(body).sort().join(' ') };
-    await this.events.publish({ type: 'user_updated', userId: id, context, detail });
-    if (disabled) {
-      await this.events.publish({
-        type: 'user_disabled',
-        userId: id,
-        context,
-        detail: { actorId: caller.id },
-      });
-    }
-    return toUserResponse(user);
+    return toUserResponse(await this.users.update(id, body, initiator));
   }
 
   @Delete(':id')
@@ -120,17 +94,7 @@ export class UsersController {
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiProblemResponse(404, 'No such user')
   @ApiProblemResponse(409, 'The last enabled administrator')
-  async remove(
-    @UserId() id: string,
-    @CurrentUser() caller: AuthenticatedUser,
-    @RequestMeta() context: RequestContext,
-  ): Promise<void> {
-    await this.users.remove(id);
-    await this.events.publish({
-      type: 'user_deleted',
-      userId: id,
-      context,
-      detail: { actorId: caller.id },
-    });
+  remove(@UserId() id: string, @Initiated() initiator: Initiator): Promise<void> {
+    return this.users.remove(id, initiator);
   }
 }

@@ -4,15 +4,17 @@ import { PasswordsModule } from '../passwords/passwords.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { ThrottlingModule } from '../throttling/throttling.module';
 import { BootstrapAdminService } from './bootstrap-admin.service';
+import { CredentialsService } from './credentials.service';
 import { User } from './entities/user.entity';
 import { MeController } from './me.controller';
+import { RegistrationController } from './registration.controller';
 import { UsersController } from './users.controller';
 import { UsersService } from './users.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([User]), PasswordsModule, SessionsModule, ThrottlingModule],
-  controllers: [MeController, UsersController],
-  providers: [UsersService, BootstrapAdminService],
-  exports: [UsersService],
+  controllers: [RegistrationController, MeController, UsersController],
+  providers: [UsersService, CredentialsService, BootstrapAdminService],
+  exports: [UsersService, CredentialsService],
 })
 export class UsersModule {}

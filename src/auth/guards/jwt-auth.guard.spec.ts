@@ -8,8 +8,8 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host';
-import { InvalidAccessTokenException } from '../../common/invalid-access-token.exception';
-import { RejectedTokenError } from '../../tokens/access-tokens.service';
+import { InvalidAccessTokenException } from '../invalid-access-token.exception';
+import { RejectedTokenError } from '../../tokens/access-token-claims';
 import { AuthenticatedUser } from '../authenticated-user';
 import { Public } from '../decorators/public.decorator';
 import { JwtAuthGuard } from './jwt-auth.guard';

@@ -3,10 +3,10 @@ import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable } from '../../common/database-unavailable';
-import { InvalidAccessTokenException } from '../../common/invalid-access-token.exception';
-import { IS_PUBLIC_KEY } from '../decorators/public.decorator';
+import { RouteMetadata } from '../../platform/route-metadata';
 import { AuthenticatedUser } from '../authenticated-user';
-import { RouteMetadata } from './route-metadata';
+import { IS_PUBLIC_KEY } from '../decorators/public.decorator';
+import { InvalidAccessTokenException } from '../invalid-access-token.exception';
 
 /** Registered as APP_GUARD: every route needs a valid bearer token unless marked @Public(). */
 @Injectable()
@@ -25,13 +25,16 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
   override handleRequest<TUser = AuthenticatedUser>(
     error: unknown,
     user: TUser | false,
-    _info: unknown,
+    info: unknown,
     context: ExecutionContext,
   ): TUser {
-    // Errors the strategy chose deliberately (403 for a disabled account) pass through as they are.
-    // An outage is 503 (retry later), not 401: clients must not discard a token that may be valid.
+    // Deliberate answers (403 for a disabled account) pass through. An outage, even while
+    // reloading keys for an unknown kid, is 503: a client must not discard a token that may be valid.
     if (error instanceof HttpException || isDatabaseUnavailable(error)) {
       throw error;
+    }
+    if (isDatabaseUnavailable(info)) {
+      throw info;
     }
     if (error || !user) {
       const request = context.switchToHttp().getRequest<FastifyRequest>();

@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { AuthenticatedUser } from '../authenticated-user';
 import { ROLES_KEY } from '../decorators/roles.decorator';
-import { RouteMetadata } from './route-metadata';
+import { RouteMetadata } from '../../platform/route-metadata';
 
 /** Registered as APP_GUARD after JwtAuthGuard, so `request.user` is already set. */
 @Injectable()

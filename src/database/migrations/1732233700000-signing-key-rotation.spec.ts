@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { SigningKey } from '../../tokens/entities/signing-key.entity';
+import { SigningKey } from '../../keys/entities/signing-key.entity';
 import { InitialSchema1732233600000 } from './1732233600000-initial-schema';
 import { SigningKeyRotation1732233700000 } from './1732233700000-signing-key-rotation';
 

@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner, TableColumn, TableIndex } from 'typeorm';
-import { SIGNING_KEY_GENERATION_INDEX } from '../../tokens/entities/signing-key.entity';
+import { SIGNING_KEY_GENERATION_INDEX } from '../../keys/entities/signing-key.entity';
 import { dialectTypes } from '../dialect-types';
 
 /**

@@ -12,8 +12,8 @@ import {
   ValidateIf,
 } from 'class-validator';
 import { SingleLineText } from '../../common/single-line-text.decorator';
+import { USERNAME_PATTERN } from '../username';
 
-export const USERNAME_PATTERN = /^[A-Za-z0-9._-]{3,64}$/;
 export const ROLE_PATTERN = /^[a-z][a-z0-9_-]{0,31}$/;
 
 /** Shared field rules, so registration, admin creation and updates validate alike. */

@@ -38,24 +38,8 @@ export class UserListResponse {
   total: number;
 }
 
-// A frozen account cannot change, so its answer is built once: every authenticated request of a
-// revocation epoch shares one frozen account (PrincipalStateService), and GET /users/me answers it.
-const frozenAccountResponses = new WeakMap<User, Readonly<UserResponse>>();
-
 /** The only way a user leaves the service: an explicit allow-list, never the entity itself. */
 export function toUserResponse(user: User): UserResponse {
-  if (!Object.isFrozen(user)) {
-    return buildUserResponse(user);
-  }
-  let response = frozenAccountResponses.get(user);
-  if (!response) {
-    response = Object.freeze(buildUserResponse(user));
-    frozenAccountResponses.set(user, response);
-  }
-  return response;
-}
-
-function buildUserResponse(user: User): UserResponse {
   return {
     id: user.id,
     username: user.username,

@@ -1,15 +1,9 @@
 import { applyDecorators, Header } from '@nestjs/common';
 import { RouteConfig } from '@nestjs/platform-fastify';
-import { ApiServiceUnavailableResponse } from '@nestjs/swagger';
-import { UNAVAILABLE_DESCRIPTION } from './api-problem-response.decorator';
-import { OAuthErrorDto } from './oauth-error.dto';
-
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** Set on OAuth endpoints: their errors use RFC 6749 bodies instead of problem+json. */
-    oauthErrors?: boolean;
-  }
-}
+import { ApiBasicAuth, ApiSecurity, ApiServiceUnavailableResponse } from '@nestjs/swagger';
+import '../common/oauth-route';
+import { UNAVAILABLE_DESCRIPTION } from '../common/api-problem-response.decorator';
+import { OAuthErrorDto } from '../common/oauth-error.dto';
 
 /** Marks an OAuth endpoint: RFC 6749 error bodies and, per section 5.1, responses never cached. */
 export function OAuthEndpoint(): MethodDecorator {
@@ -23,3 +17,8 @@ export function OAuthEndpoint(): MethodDecorator {
     }),
   );
 }
+
+export const FORM_OR_JSON = ['application/x-www-form-urlencoded', 'application/json'];
+
+/** Client authentication that may be left out: `{}` is the requirement of no credentials. */
+export const ApiOptionalClientAuth = () => applyDecorators(ApiSecurity({}), ApiBasicAuth());

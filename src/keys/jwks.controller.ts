@@ -3,7 +3,8 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Public } from '../auth/decorators/public.decorator';
 import { JwksResponse } from './dto/jwks.response';
-import { PublicJwk, SigningKeysService } from './signing-keys.service';
+import { PublicJwk } from './key-ring';
+import { SigningKeysService } from './signing-keys.service';
 
 @ApiTags('discovery')
 @Controller('.well-known')

@@ -4,7 +4,7 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { appConfig } from '../config/app.config';
 import { AuthorizationServerMetadataResponse } from './dto/authorization-server-metadata.response';
 import { GRANT_TYPES } from './dto/token-request.dto';
-import { Public } from './decorators/public.decorator';
+import { Public } from '../auth/decorators/public.decorator';
 import { USER_SCOPES } from './scopes';
 
 const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post'];

@@ -4,7 +4,8 @@ import { DataSource, Repository } from 'typeorm';
 import { authConfig } from '../config/auth.config';
 import { InitialSchema1732233600000 } from '../database/migrations/1732233600000-initial-schema';
 import { SigningKeyRotation1732233700000 } from '../database/migrations/1732233700000-signing-key-rotation';
-import { CLOCK_SKEW_SECONDS } from './clock-skew';
+import { SecurityEvents } from '../events/security-events.service';
+import { CLOCK_SKEW_SECONDS } from '../tokens/clock-skew';
 import { SigningKey } from './entities/signing-key.entity';
 import {
   KEY_RELOAD_INTERVAL_SECONDS,
@@ -18,6 +19,9 @@ const TTL = 60;
 /** How long after it stopped signing a key stays published. */
 const GRACE_MS = (TTL + CLOCK_SKEW_SECONDS + KEY_RELOAD_INTERVAL_SECONDS) * 1000;
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'];
+
+/** The audit log and metrics are the listeners' concern; rotation only announces itself. */
+const events = { publish: () => Promise.resolve() } as unknown as SecurityEvents;
 
 function settings(overrides: Partial<AuthConfig> = {}): AuthConfig {
   return {
@@ -62,7 +66,7 @@ describe('SigningKeysService', () => {
 
   /** One instance of the service, started as Nest starts it, on the shared database. */
   async function instance(overrides: Partial<AuthConfig> = {}): Promise<SigningKeysService> {
-    const service = new SigningKeysService(settings(overrides), rows);
+    const service = new SigningKeysService(settings(overrides), rows, events);
     started.push(service);
     await service.onModuleInit();
     return service;
@@ -109,7 +113,7 @@ describe('SigningKeysService', () => {
       const keys = await instance();
       const old = keys.currentSigningKey().kid;
 
-      const { kid } = await keys.rotate();
+      const { kid } = await keys.rotate({});
 
       expect(kid).not.toBe(old);
       expect(keys.currentSigningKey().kid).toBe(kid);
@@ -122,7 +126,7 @@ describe('SigningKeysService', () => {
       const keys = await instance();
       const old = keys.currentSigningKey().kid;
 
-      const { kid, activatesAt } = await keys.rotate();
+      const { kid, activatesAt } = await keys.rotate({});
 
       await expect(rows.findOneByOrFail({ kid })).resolves.toMatchObject({
         generation: 2,
@@ -139,7 +143,7 @@ describe('SigningKeysService', () => {
       const keys = await instance({ keyPublishDelay: 600 });
       const old = keys.currentSigningKey().kid;
 
-      const { kid, activatesAt } = await keys.rotate();
+      const { kid, activatesAt } = await keys.rotate({});
 
       expect(kids(keys)).toEqual([kid, old]);
       expect(keys.currentSigningKey().kid).toBe(old);
@@ -150,7 +154,7 @@ describe('SigningKeysService', () => {
     it('drops the old key from the JWKS and from verification once its last token has expired', async () => {
       const keys = await instance();
       const old = keys.currentSigningKey().kid;
-      const { kid, activatesAt } = await keys.rotate();
+      const { kid, activatesAt } = await keys.rotate({});
 
       jest.spyOn(Date, 'now').mockReturnValue(activatesAt.getTime() + GRACE_MS - 1);
       expect(kids(keys)).toEqual([kid, old]);
@@ -162,7 +166,7 @@ describe('SigningKeysService', () => {
     it('gives rotations on two instances at the same moment distinct generations, and both agree on the newest', async () => {
       const [a, b] = await Promise.all([instance(), instance()]);
 
-      const rotated = await Promise.all([a.rotate(), b.rotate()]);
+      const rotated = await Promise.all([a.rotate({}), b.rotate({})]);
 
       const stored = await rows.find({ order: { generation: 'ASC' } });
       expect(stored.map((key) => key.generation)).toEqual([1, 2, 3]);
@@ -175,8 +179,8 @@ describe('SigningKeysService', () => {
     it('refuses with 409 under HS256, whose key is JWT_SECRET', async () => {
       const keys = await instance({ jwtAlg: 'HS256', jwtSecret: 'x'.repeat(16) + 'y'.repeat(16) });
 
-      await expect(keys.rotate()).rejects.toThrow(ConflictException);
-      await expect(keys.rotate()).rejects.toThrow(/JWT_SECRET/);
+      await expect(keys.rotate({})).rejects.toThrow(ConflictException);
+      await expect(keys.rotate({})).rejects.toThrow(/JWT_SECRET/);
     });
   });
 
@@ -187,7 +191,7 @@ describe('SigningKeysService', () => {
       const b = await instance();
       const refresh = jest.spyOn(b, 'refresh');
 
-      const { kid } = await a.rotate();
+      const { kid } = await a.rotate({});
       expect(b.currentSigningKey().kid).not.toBe(kid);
       await jest.advanceTimersByTimeAsync(KEY_RELOAD_INTERVAL_SECONDS * 1000);
       await Promise.all(refresh.mock.results.map((result) => result.value as Promise<void>));
@@ -200,7 +204,7 @@ describe('SigningKeysService', () => {
     it('reloads the keys when it meets an unknown kid, and then knows and signs with it', async () => {
       const a = await instance();
       const b = await instance();
-      const { kid } = await a.rotate();
+      const { kid } = await a.rotate({});
       expect(b.verificationKey(kid)).toBeUndefined();
 
       await expect(b.findVerificationKey(kid)).resolves.toBeDefined();
@@ -229,7 +233,7 @@ describe('SigningKeysService', () => {
     it('does not reload for the kid of a key it dropped after retirement', async () => {
       const keys = await instance();
       const old = keys.currentSigningKey().kid;
-      const { activatesAt } = await keys.rotate();
+      const { activatesAt } = await keys.rotate({});
       jest.spyOn(Date, 'now').mockReturnValue(activatesAt.getTime() + GRACE_MS);
       const find = jest.spyOn(rows, 'find');
 

@@ -1,72 +1,25 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
+import { PrincipalsService } from '../auth/principals.service';
 import { appConfig } from '../config/app.config';
-import { isAccountCurrent, SessionsService } from '../sessions/sessions.service';
-import { AccessTokenDenylist } from '../tokens/access-token-denylist';
-import { AccessTokenClaims, AccessTokensService } from '../tokens/access-tokens.service';
+import { isAccountCurrent, isSessionLive } from '../sessions/session-liveness';
+import { SessionsService } from '../sessions/sessions.service';
+import { AccessTokensService } from '../tokens/access-tokens.service';
 import { UsersService } from '../users/users.service';
-import { AuthService } from './auth.service';
 import { IntrospectionResponseDto } from './dto/introspection-response.dto';
 
-export interface RevokedToken {
-  tokenType: 'access_token' | 'refresh_token';
-  userId: string | null;
-  clientId: string | null;
-}
+const INACTIVE: IntrospectionResponseDto = { active: false };
 
-/** RFC 7009 revocation and RFC 7662 introspection, for either kind of token. */
+/** RFC 7662, for either kind of token; the hint only decides which kind is tried first. */
 @Injectable()
-export class TokenInspectionService {
+export class TokenIntrospectionService {
   constructor(
     private readonly accessTokens: AccessTokensService,
-    private readonly auth: AuthService,
+    private readonly principals: PrincipalsService,
     private readonly sessions: SessionsService,
     private readonly users: UsersService,
-    private readonly denylist: AccessTokenDenylist,
     @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
   ) {}
-
-  /**
-   * A refresh token ends its whole family; an access token is refused until it expires. An
-   * unknown or foreign token is not an error (RFC 7009 section 2.2). A failure to store the
-   * revocation is: it propagates, so nothing is reported revoked that was not.
-   */
-  async revoke(token: string, hint: string | undefined): Promise<RevokedToken | undefined> {
-    const asRefresh = async (): Promise<RevokedToken | undefined> => {
-      const found = await this.sessions.findByRefreshToken(token);
-      if (!found) {
-        return undefined;
-      }
-      await this.sessions.revoke(found.session.id);
-      return {
-        tokenType: 'refresh_token',
-        userId: found.session.userId,
-        clientId: found.session.clientId,
-      };
-    };
-    const asAccess = async (): Promise<RevokedToken | undefined> => {
-      const claims = await this.verifiedClaims(token);
-      if (!claims) {
-        return undefined;
-      }
-      await this.denylist.revoke(claims.jti, new Date(claims.exp * 1000));
-      const isClientToken =
-        claims.preferred_username === undefined && claims.client_id === claims.sub;
-      return {
-        tokenType: 'access_token',
-        userId: isClientToken ? null : claims.sub,
-        clientId: claims.client_id ?? null,
-      };
-    };
-    const attempts = hint === 'access_token' ? [asAccess, asRefresh] : [asRefresh, asAccess];
-    for (const attempt of attempts) {
-      const revoked = await attempt();
-      if (revoked) {
-        return revoked;
-      }
-    }
-    return undefined;
-  }
 
   async introspect(token: string, hint: string | undefined): Promise<IntrospectionResponseDto> {
     const attempts =
@@ -79,24 +32,16 @@ export class TokenInspectionService {
         return answer;
       }
     }
-    return { active: false };
-  }
-
-  private async verifiedClaims(token: string): Promise<AccessTokenClaims | undefined> {
-    try {
-      return await this.accessTokens.verify(token);
-    } catch {
-      return undefined;
-    }
+    return INACTIVE;
   }
 
   private async introspectAccess(token: string): Promise<IntrospectionResponseDto | undefined> {
-    const claims = await this.verifiedClaims(token);
+    const claims = await this.accessTokens.claimsOf(token);
     if (!claims) {
       return undefined;
     }
     try {
-      const principal = await this.auth.principalFor(claims);
+      const principal = await this.principals.principalFor(claims);
       return {
         active: true,
         token_type: 'bearer',
@@ -112,7 +57,7 @@ export class TokenInspectionService {
       };
     } catch {
       // Revoked, disabled, deleted or stale: a real token of ours, but not active.
-      return { active: false };
+      return INACTIVE;
     }
   }
 
@@ -127,11 +72,10 @@ export class TokenInspectionService {
     const active =
       refresh.usedAt === null &&
       refresh.expiresAt > now &&
-      session.revokedAt === null &&
-      session.expiresAt > now &&
+      isSessionLive(session, now.getTime()) &&
       isAccountCurrent(session, user);
     if (!active || !user) {
-      return { active: false };
+      return INACTIVE;
     }
     return {
       active: true,

@@ -3,6 +3,7 @@ import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { SingleLineText } from '../../common/single-line-text.decorator';
 
 export const GRANT_TYPES = ['password', 'refresh_token', 'client_credentials'] as const;
+export type GrantType = (typeof GRANT_TYPES)[number];
 
 /**
  * Swagger UI pre-fills a field from its example, else with "string", and sends an empty form field

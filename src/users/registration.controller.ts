@@ -1,25 +1,21 @@
 import { Body, Controller, Post, UseGuards } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Public } from '../auth/decorators/public.decorator';
 import {
   ApiProblemResponse,
   UNAVAILABLE_DESCRIPTION,
 } from '../common/api-problem-response.decorator';
-import { RegisterUserDto } from '../users/dto/register-user.dto';
-import { toUserResponse, UserResponse } from '../users/dto/user.response';
-import { UsersService } from '../users/users.service';
-import { Public } from './decorators/public.decorator';
-import { RegistrationOpenGuard } from './guards/registration-open.guard';
 import { RequestContext } from '../common/request-context';
 import { RequestMeta } from '../common/request-meta.decorator';
-import { SecurityEvents } from '../events/security-events.service';
+import { RegisterUserDto } from './dto/register-user.dto';
+import { toUserResponse, UserResponse } from './dto/user.response';
+import { RegistrationOpenGuard } from './registration-open.guard';
+import { UsersService } from './users.service';
 
 @ApiTags('auth')
 @Controller('auth')
-export class AuthController {
-  constructor(
-    private readonly users: UsersService,
-    private readonly events: SecurityEvents,
-  ) {}
+export class RegistrationController {
+  constructor(private readonly users: UsersService) {}
 
   @Public()
   @Post('register')
@@ -34,13 +30,6 @@ export class AuthController {
     @Body() body: RegisterUserDto,
     @RequestMeta() context: RequestContext,
   ): Promise<UserResponse> {
-    const user = await this.users.create(body);
-    await this.events.publish({
-      type: 'user_registered',
-      userId: user.id,
-      context,
-      detail: { username: user.username },
-    });
-    return toUserResponse(user);
+    return toUserResponse(await this.users.register(body, context));
   }
 }

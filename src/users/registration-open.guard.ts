@@ -1,6 +1,6 @@
 import { CanActivate, ForbiddenException, Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { authConfig } from '../../config/auth.config';
+import { authConfig } from '../config/auth.config';
 
 /** A guard rather than a check in the handler, so a closed registration answers 403 before validation. */
 @Injectable()

@@ -1,0 +1,255 @@
+import { ForbiddenException } from '@nestjs/common';
+import { Client } from '../clients/entities/client.entity';
+import { Session } from '../sessions/entities/session.entity';
+import { User } from '../users/entities/user.entity';
+import { InvalidAccessTokenException } from './invalid-access-token.exception';
+import { PrincipalState, PrincipalStateService } from './principal-state.service';
+import { PrincipalsService } from './principals.service';
+
+const NOW_SECONDS = 1_767_225_600;
+const USER_ID = '0b9f6f0e-4a34-4d4b-9a0e-6f8f3b1f2c11';
+
+function storedUser(overrides: Partial<User> = {}): User {
+  return Object.assign(new User(), {
+    id: USER_ID,
+    username: 'Ada',
+    normalizedUsername: 'ada',
+    email: null,
+    fullName: null,
+    passwordHash: '',
+    roles: ['user'],
+    disabled: false,
+    passwordChangedAt: new Date((NOW_SECONDS - 86400) * 1000),
+    tokenVersion: 3,
+    createdAt: new Date(0),
+    updatedAt: new Date(0),
+    ...overrides,
+  });
+}
+
+function liveSession(id: string): Session {
+  return Object.assign(new Session(), {
+    id,
+    userId: USER_ID,
+    clientId: null,
+    scope: 'profile',
+    createdAt: new Date((NOW_SECONDS - 60) * 1000),
+    lastUsedAt: new Date((NOW_SECONDS - 60) * 1000),
+    expiresAt: new Date((NOW_SECONDS + 86400) * 1000),
+    revokedAt: null,
+    userAgent: null,
+    ip: null,
+  });
+}
+
+function claims(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    iss: 'https://auth.example.com',
+    aud: 'https://auth.example.com',
+    sub: USER_ID,
+    jti: '6a1f3c0e-8b7d-4e2a-9c5f-0d4b3a2e1f00',
+    iat: NOW_SECONDS - 60,
+    exp: NOW_SECONDS + 840,
+    scope: 'profile',
+    roles: ['admin'],
+    preferred_username: 'Ada',
+    token_version: 3,
+    ...overrides,
+  };
+}
+
+function setup() {
+  const users = { findById: jest.fn<Promise<User | null>, [string]>() };
+  const sessions = {
+    findById: jest
+      .fn<Promise<Session | null>, [string]>()
+      .mockImplementation((id) => Promise.resolve(liveSession(id))),
+  };
+  const clients = {
+    findById: jest.fn<Promise<Client | null>, [string]>().mockResolvedValue(null),
+  };
+  const denylist = {
+    isRevoked: jest.fn<Promise<boolean>, [string]>().mockResolvedValue(false),
+  };
+  // The caching in front of these is PrincipalStateService's concern (its own spec).
+  const state: PrincipalState = {
+    user: users.findById,
+    session: sessions.findById,
+    client: clients.findById,
+    isRevoked: denylist.isRevoked,
+  };
+  const principalState = { current: () => Promise.resolve(state) } satisfies Pick<
+    PrincipalStateService,
+    'current'
+  >;
+  const auth = new PrincipalsService(principalState as unknown as PrincipalStateService);
+  return { auth, users, sessions, clients, denylist };
+}
+
+describe('PrincipalsService', () => {
+  afterEach(() => {
+    jest.restoreAllMocks();
+  });
+
+  describe('userFor', () => {
+    beforeEach(() => {
+      jest.spyOn(Date, 'now').mockReturnValue(NOW_SECONDS * 1000 + 500);
+    });
+
+    it('returns id, username and roles from the database, and the token id', async () => {
+      const { auth, users } = setup();
+      users.findById.mockResolvedValue(storedUser({ roles: ['user'] }));
+
+      await expect(auth.userFor(claims({ roles: ['admin'] }))).resolves.toEqual({
+        id: USER_ID,
+        username: 'Ada',
+        roles: ['user'],
+        tokenId: '6a1f3c0e-8b7d-4e2a-9c5f-0d4b3a2e1f00',
+        sessionId: undefined,
+        clientId: undefined,
+        account: storedUser({ roles: ['user'] }),
+      });
+      expect(users.findById).toHaveBeenCalledWith(USER_ID);
+    });
+
+    it('refuses a token whose jti was revoked', async () => {
+      const { auth, users, denylist } = setup();
+      users.findById.mockResolvedValue(storedUser());
+      denylist.isRevoked.mockResolvedValue(true);
+
+      await expect(auth.userFor(claims())).rejects.toBeInstanceOf(InvalidAccessTokenException);
+      expect(denylist.isRevoked).toHaveBeenCalledWith('6a1f3c0e-8b7d-4e2a-9c5f-0d4b3a2e1f00');
+    });
+
+    it('refuses a token whose session was revoked, and reports the session when it is alive', async () => {
+      const { auth, users, sessions } = setup();
+      users.findById.mockResolvedValue(storedUser());
+      const sid = '1d2c3b4a-0000-4000-8000-000000000001';
+
+      await expect(auth.userFor(claims({ sid }))).resolves.toMatchObject({
+        sessionId: sid,
+      });
+      sessions.findById.mockResolvedValue({ ...liveSession(sid), revokedAt: new Date() });
+      await expect(auth.userFor(claims({ sid }))).rejects.toBeInstanceOf(
+        InvalidAccessTokenException,
+      );
+      sessions.findById.mockResolvedValue({
+        ...liveSession(sid),
+        expiresAt: new Date(NOW_SECONDS * 1000),
+      });
+      await expect(auth.userFor(claims({ sid }))).rejects.toBeInstanceOf(
+        InvalidAccessTokenException,
+      );
+      sessions.findById.mockResolvedValue(null);
+      await expect(auth.userFor(claims({ sid }))).rejects.toBeInstanceOf(
+        InvalidAccessTokenException,
+      );
+      expect(sessions.findById).toHaveBeenCalledWith(sid);
+    });
+
+    it('refuses a user token issued through a client that was since deleted', async () => {
+      const { auth, users, clients } = setup();
+      users.findById.mockResolvedValue(storedUser());
+
+      await expect(auth.userFor(claims({ client_id: 'pc_gone' }))).rejects.toBeInstanceOf(
+        InvalidAccessTokenException,
+      );
+      expect(clients.findById).toHaveBeenCalledWith('pc_gone');
+    });
+
+    it("answers 403 for a client's own token: these routes act for a user", async () => {
+      const { auth, users, clients } = setup();
+      clients.findById.mockResolvedValue(
+        Object.assign(new Client(), { clientId: 'pc_svc', name: 'svc', scopes: [], grants: [] }),
+      );
+      const clientToken = claims({ sub: 'pc_svc', client_id: 'pc_svc' });
+      delete clientToken.preferred_username;
+      delete clientToken.roles;
+      delete clientToken.token_version;
+
+      await expect(auth.userFor(clientToken)).rejects.toBeInstanceOf(ForbiddenException);
+      await expect(auth.principalFor(clientToken)).resolves.toMatchObject({ kind: 'client' });
+      expect(users.findById).not.toHaveBeenCalled();
+    });
+
+    it.each(['sub', 'jti', 'iat', 'exp'])(
+      'refuses a token without %s before looking the user up',
+      async (claim) => {
+        const { auth, users } = setup();
+        users.findById.mockResolvedValue(storedUser());
+        const payload = claims();
+        delete payload[claim];
+
+        await expect(auth.userFor(payload)).rejects.toBeInstanceOf(InvalidAccessTokenException);
+        expect(users.findById).not.toHaveBeenCalled();
+      },
+    );
+
+    it.each([
+      ['sub', 42],
+      ['jti', 42],
+      ['iat', String(NOW_SECONDS)],
+      ['exp', String(NOW_SECONDS + 900)],
+    ])('refuses a token whose %s is of the wrong type (%j)', async (claim, value) => {
+      const { auth, users } = setup();
+      users.findById.mockResolvedValue(storedUser());
+
+      await expect(auth.userFor(claims({ [claim]: value }))).rejects.toBeInstanceOf(
+        InvalidAccessTokenException,
+      );
+    });
+
+    it('refuses a token issued more than 30 seconds in the future', async () => {
+      const { auth, users } = setup();
+      users.findById.mockResolvedValue(storedUser());
+
+      await expect(auth.userFor(claims({ iat: NOW_SECONDS + 31 }))).rejects.toBeInstanceOf(
+        InvalidAccessTokenException,
+      );
+    });
+
+    it('accepts a token issued up to 30 seconds in the future (clock skew)', async () => {
+      const { auth, users } = setup();
+      users.findById.mockResolvedValue(storedUser());
+
+      await expect(auth.userFor(claims({ iat: NOW_SECONDS + 30 }))).resolves.toEqual(
+        expect.objectContaining({ id: USER_ID }),
+      );
+    });
+
+    it('refuses a token of a user that no longer exists', async () => {
+      const { auth, users } = setup();
+      users.findById.mockResolvedValue(null);
+
+      await expect(auth.userFor(claims())).rejects.toBeInstanceOf(InvalidAccessTokenException);
+    });
+
+    it('answers 403, not 401, for a disabled account', async () => {
+      const { auth, users } = setup();
+      users.findById.mockResolvedValue(storedUser({ disabled: true }));
+
+      const rejection = auth.userFor(claims());
+
+      await expect(rejection).rejects.toBeInstanceOf(ForbiddenException);
+      await expect(rejection).rejects.toMatchObject({ status: 403 });
+    });
+
+    it('refuses a token issued before the last password change (older tokenVersion)', async () => {
+      const { auth, users } = setup();
+      users.findById.mockResolvedValue(storedUser({ tokenVersion: 4 }));
+
+      await expect(auth.userFor(claims({ token_version: 3 }))).rejects.toBeInstanceOf(
+        InvalidAccessTokenException,
+      );
+    });
+
+    it('refuses a token that carries no tokenVersion at all', async () => {
+      const { auth, users } = setup();
+      users.findById.mockResolvedValue(storedUser({ tokenVersion: 0 }));
+
+      await expect(auth.userFor(claims({ token_version: undefined }))).rejects.toBeInstanceOf(
+        InvalidAccessTokenException,
+      );
+    });
+  });
+});

@@ -1,0 +1,76 @@
+import { ForbiddenException, Injectable } from '@nestjs/common';
+import { Client } from '../clients/entities/client.entity';
+import { isSessionLive } from '../sessions/session-liveness';
+import { AccessTokenClaims, accessTokenClaims, isClientToken } from '../tokens/access-token-claims';
+import { User } from '../users/entities/user.entity';
+import { AuthenticatedUser } from './authenticated-user';
+import { InvalidAccessTokenException } from './invalid-access-token.exception';
+import { PrincipalStateService } from './principal-state.service';
+
+export type Principal =
+  | { kind: 'user'; user: User; claims: AccessTokenClaims }
+  | { kind: 'client'; client: Client; claims: AccessTokenClaims };
+
+/**
+ * Who a verified access token speaks for, checked against what a signature cannot vouch for: not
+ * revoked (by `jti`, or with its session), its client still registered, and for a user an account
+ * that exists, is enabled and has not changed its password since (tokenVersion).
+ */
+@Injectable()
+export class PrincipalsService {
+  constructor(private readonly principalState: PrincipalStateService) {}
+
+  async principalFor(payload: unknown): Promise<Principal> {
+    let claims: AccessTokenClaims;
+    try {
+      claims = accessTokenClaims(payload);
+    } catch {
+      throw new InvalidAccessTokenException();
+    }
+    const clientToken = isClientToken(claims);
+    const state = await this.principalState.current();
+    const [revoked, session, client, user] = await Promise.all([
+      state.isRevoked(claims.jti),
+      claims.sid === undefined ? undefined : state.session(claims.sid),
+      claims.client_id === undefined ? undefined : state.client(claims.client_id),
+      clientToken ? undefined : state.user(claims.sub),
+    ]);
+    // A disabled account answers 403 even though disabling also ended its sessions (GET /users/me
+    // "403 disabled account"); every other failure is an invalid token.
+    if (user?.disabled) {
+      throw new ForbiddenException('This account is disabled');
+    }
+    const sessionEnded = session !== undefined && (session === null || !isSessionLive(session));
+    if (revoked || sessionEnded || client === null) {
+      throw new InvalidAccessTokenException();
+    }
+    if (clientToken) {
+      if (!client) {
+        throw new InvalidAccessTokenException();
+      }
+      return { kind: 'client', client, claims };
+    }
+    if (!user || claims.token_version !== user.tokenVersion) {
+      throw new InvalidAccessTokenException();
+    }
+    return { kind: 'user', user, claims };
+  }
+
+  /** The caller of one of Portcullis's own routes, all of which act for a user. */
+  async userFor(payload: unknown): Promise<AuthenticatedUser> {
+    const principal = await this.principalFor(payload);
+    if (principal.kind === 'client') {
+      throw new ForbiddenException("This route acts for a user; a client's token cannot call it");
+    }
+    const { user, claims } = principal;
+    return {
+      id: user.id,
+      username: user.username,
+      roles: user.roles,
+      tokenId: claims.jti,
+      sessionId: claims.sid,
+      clientId: claims.client_id,
+      account: user,
+    };
+  }
+}

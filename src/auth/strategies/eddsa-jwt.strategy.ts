@@ -1,0 +1,32 @@
+import { Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import type { FastifyRequest } from 'fastify';
+import { ExtractJwt } from 'passport-jwt';
+import { Strategy } from 'passport-custom';
+import { AccessTokensService } from '../../tokens/access-tokens.service';
+import { AuthenticatedUser } from '../authenticated-user';
+import { PrincipalsService } from '../principals.service';
+
+const bearerToken = ExtractJwt.fromAuthHeaderAsBearerToken();
+
+/**
+ * JwtStrategy's twin for JWT_ALG=EdDSA, which jsonwebtoken (passport-jwt's verifier) lacks: the
+ * same extraction and checks, with AccessTokensService verifying through jose.
+ */
+@Injectable()
+export class EdDsaJwtStrategy extends PassportStrategy(Strategy, 'jwt') {
+  constructor(
+    private readonly accessTokens: AccessTokensService,
+    private readonly principals: PrincipalsService,
+  ) {
+    super();
+  }
+
+  async validate(request: FastifyRequest): Promise<AuthenticatedUser | false> {
+    const rawToken = bearerToken(request);
+    if (!rawToken) {
+      return false;
+    }
+    return this.principals.userFor(await this.accessTokens.verify(rawToken));
+  }
+}

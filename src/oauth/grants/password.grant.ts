@@ -1,0 +1,70 @@
+import { Injectable } from '@nestjs/common';
+import { Client } from '../../clients/entities/client.entity';
+import { RequestContext } from '../../common/request-context';
+import { SecurityEvents } from '../../events/security-events.service';
+import { SessionsService } from '../../sessions/sessions.service';
+import { LoginThrottle } from '../../throttling/login-throttle.service';
+import { AccessTokensService } from '../../tokens/access-tokens.service';
+import { incorrectCredentials } from '../../users/credentials.service';
+import { User } from '../../users/entities/user.entity';
+import { requireGrant } from '../client-authentication';
+import { TokenResponseDto } from '../dto/token-response.dto';
+import { authenticateLocally, missingCredentials } from '../local.strategy';
+import { grantedScope, USER_SCOPES } from '../scopes';
+import { GrantRequest, publishIssued, TokenGrant, tokenResponse } from './token-grant';
+
+/** RFC 6749 section 4.3, for the service's own first-party users: one login, one session. */
+@Injectable()
+export class PasswordGrant implements TokenGrant {
+  constructor(
+    private readonly loginThrottle: LoginThrottle,
+    private readonly sessions: SessionsService,
+    private readonly accessTokens: AccessTokensService,
+    private readonly events: SecurityEvents,
+  ) {}
+
+  async issue({ body, client, request, context }: GrantRequest): Promise<TokenResponseDto> {
+    // Before the password is looked at: a restricted client is no password oracle.
+    if (client) {
+      requireGrant(client, 'password');
+    }
+    const { username, password } = body;
+    if (!username || !password) {
+      throw missingCredentials();
+    }
+    // A throttled attempt costs no argon2 work and tells nothing about the password.
+    const attempt = await this.loginThrottle.begin(username, context);
+    const user = await authenticateLocally(request);
+    await this.loginThrottle.succeeded(attempt);
+    return this.startSession(user, client, body.scope, context);
+  }
+
+  private async startSession(
+    user: User,
+    client: Client | undefined,
+    requestedScope: string | undefined,
+    context: RequestContext,
+  ): Promise<TokenResponseDto> {
+    const scope = grantedScope(requestedScope, USER_SCOPES);
+    const clientId = client?.clientId ?? null;
+    const started = await this.sessions.start({ user, clientId, scope, context });
+    if (!started) {
+      // Deleted while its password was being checked: answered as if it had never existed.
+      throw incorrectCredentials();
+    }
+    const issued = await this.accessTokens.issueForUser(user, scope, {
+      sessionId: started.session.id,
+      clientId,
+      planned: started.access,
+    });
+    await this.events.publish({
+      type: 'login_succeeded',
+      userId: user.id,
+      clientId,
+      context,
+      detail: { outcome: 'success', sessionId: started.session.id },
+    });
+    await publishIssued(this.events, 'password', { userId: user.id, clientId, context });
+    return tokenResponse(issued, started.refreshToken);
+  }
+}

@@ -1,0 +1,42 @@
+import { Module } from '@nestjs/common';
+import { PassportModule } from '@nestjs/passport';
+import { AuthModule } from '../auth/auth.module';
+import { ClientsModule } from '../clients/clients.module';
+import { SessionsModule } from '../sessions/sessions.module';
+import { ThrottlingModule } from '../throttling/throttling.module';
+import { TokensModule } from '../tokens/tokens.module';
+import { UsersModule } from '../users/users.module';
+import { ClientAuthentication } from './client-authentication';
+import { DiscoveryController } from './discovery.controller';
+import { ClientCredentialsGrant } from './grants/client-credentials.grant';
+import { PasswordGrant } from './grants/password.grant';
+import { RefreshTokenGrant } from './grants/refresh-token.grant';
+import { LocalStrategy } from './local.strategy';
+import { TokenInspectionController } from './token-inspection.controller';
+import { TokenIntrospectionService } from './token-introspection.service';
+import { TokenRevocationService } from './token-revocation.service';
+import { TokenController } from './token.controller';
+
+/** The OAuth 2.0 endpoints: token (each grant), revocation, introspection, discovery. */
+@Module({
+  imports: [
+    PassportModule,
+    AuthModule,
+    TokensModule,
+    UsersModule,
+    SessionsModule,
+    ClientsModule,
+    ThrottlingModule,
+  ],
+  controllers: [TokenController, TokenInspectionController, DiscoveryController],
+  providers: [
+    ClientAuthentication,
+    PasswordGrant,
+    RefreshTokenGrant,
+    ClientCredentialsGrant,
+    LocalStrategy,
+    TokenRevocationService,
+    TokenIntrospectionService,
+  ],
+})
+export class OAuthModule {}

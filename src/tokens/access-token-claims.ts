@@ -1,0 +1,67 @@
+import { CLOCK_SKEW_SECONDS } from './clock-skew';
+
+/** RFC 9068 `typ` of a JWT access token. */
+export const ACCESS_TOKEN_TYPE = 'at+jwt';
+
+export interface AccessTokenClaims {
+  iss: string;
+  sub: string;
+  aud: string;
+  exp: number;
+  iat: number;
+  jti: string;
+  scope: string;
+  roles?: string[];
+  preferred_username?: string;
+  client_id?: string;
+  /** The user's tokenVersion when the token was issued. */
+  token_version?: number;
+  /** The session (refresh-token family) the token belongs to; revoking it ends the token. */
+  sid?: string;
+}
+
+/** Why a token was refused; never shown to the caller. */
+export class RejectedTokenError extends Error {
+  override name = 'RejectedTokenError';
+}
+
+const isOptional = (value: unknown, type: 'string' | 'number'): boolean =>
+  value === undefined || typeof value === type;
+
+/**
+ * What a signature cannot vouch for, checked for every reader of a verified token: the claims the
+ * service relies on are present and typed, and `iat` is not in the future (which the JWT library
+ * does not check).
+ */
+export function accessTokenClaims(payload: unknown): AccessTokenClaims {
+  const claims = (typeof payload === 'object' && payload !== null ? payload : {}) as Record<
+    keyof AccessTokenClaims,
+    unknown
+  >;
+  if (
+    typeof claims.sub !== 'string' ||
+    typeof claims.jti !== 'string' ||
+    typeof claims.scope !== 'string' ||
+    typeof claims.iat !== 'number' ||
+    typeof claims.exp !== 'number' ||
+    !isOptional(claims.sid, 'string') ||
+    !isOptional(claims.client_id, 'string') ||
+    !isOptional(claims.preferred_username, 'string') ||
+    !isOptional(claims.token_version, 'number')
+  ) {
+    throw new RejectedTokenError('The token lacks a claim the service relies on');
+  }
+  if (claims.iat > Math.floor(Date.now() / 1000) + CLOCK_SKEW_SECONDS) {
+    throw new RejectedTokenError('The token was issued in the future');
+  }
+  return claims as unknown as AccessTokenClaims;
+}
+
+/** A client_credentials token: the client is its own subject and no user is named. */
+export function isClientToken(claims: AccessTokenClaims): boolean {
+  return (
+    claims.client_id !== undefined &&
+    claims.sub === claims.client_id &&
+    claims.preferred_username === undefined
+  );
+}
