@@ -1,3 +1,4 @@
+import { captureLogs, CapturedLogs } from './utils/captured-logs';
 import { STATUS_CODES } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
@@ -308,17 +309,23 @@ describe('operations', () => {
 
   describe('readiness with REDIS_URL set to a server that does not answer', () => {
     let withRedis: TestApp;
+    let logs: CapturedLogs;
 
     beforeAll(async () => {
+      logs = captureLogs();
       withRedis = await startTestApp({ REDIS_URL: 'redis://127.0.0.1:1' });
     });
 
     afterAll(async () => {
       await withRedis.close();
+      logs.release();
     });
 
     it('answers /health/ready with 503 problem+json naming Redis, and /health with 200', async () => {
       const ready = await withRedis.http.get('/health/ready').expect(503);
+      expect(logs.lines(50).some((line) => /Health Check has failed/.test(line.msg ?? ''))).toBe(
+        true,
+      );
 
       expect(ready.headers['content-type']).toContain('application/problem+json');
       expect(ready.body).toMatchObject({ status: 503, detail: 'Not ready: redis unavailable' });
@@ -355,8 +362,10 @@ describe('operations', () => {
       let database: TestDatabase;
       let proxy: TcpProxy;
       let down: TestApp;
+      let logs: CapturedLogs;
 
       beforeAll(async () => {
+        logs = captureLogs();
         database = await createTestDatabase();
         const url = new URL(database.url);
         proxy = new TcpProxy({ host: url.hostname, port: Number(url.port || 5432) });
@@ -370,6 +379,7 @@ describe('operations', () => {
         await down.close();
         await proxy.cut();
         await database.drop();
+        logs.release();
       });
 
       it('fails closed with 503 while it is down, and recovers without a restart', async () => {
@@ -407,6 +417,11 @@ describe('operations', () => {
           .expect(200);
         const spent = await refreshGrant(down, pair.refresh_token);
         expect(spent.body).toMatchObject({ error: 'invalid_grant' });
+        // Logged as the database's unavailability, and never with a credential.
+        expect(logs.lines(40).some((line) => /Database unavailable/.test(line.msg ?? ''))).toBe(
+          true,
+        );
+        expect(JSON.stringify(logs.lines())).not.toContain(pair.refresh_token);
       });
     });
   }

@@ -1,3 +1,4 @@
+import { captureLogs, CapturedLogs } from './utils/captured-logs';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
@@ -466,33 +467,43 @@ describe.each(stores)('throttling of POST /auth/token, counters in the %s', (sto
   });
 });
 
+/** pino's level of error lines. */
+const ERROR = 50;
+
 describe('throttling when Redis cannot be reached', () => {
   let t: TestApp;
+  let logs: CapturedLogs;
 
   beforeAll(async () => {
+    logs = captureLogs();
     t = await startTestApp({ REDIS_URL: 'redis://127.0.0.1:1' });
   });
 
   afterAll(async () => {
     await t.close();
+    logs.release();
   });
 
-  it('answers 503 temporarily_unavailable instead of skipping the limits', async () => {
+  it('answers 503 temporarily_unavailable instead of skipping the limits, and logs why', async () => {
     const response = await t.http
       .post('/auth/token')
       .type('form')
       .send({ grant_type: 'password', username: 'ada', password: WRONG_PASSWORD })
       .expect(503);
     expect(response.body).toMatchObject({ error: 'temporarily_unavailable' });
+    expect(logs.lines(ERROR).map((line) => line.context)).toContain('Throttling');
+    expect(JSON.stringify(logs.lines())).not.toContain(WRONG_PASSWORD);
   });
 });
 
 describe('throttling when Redis holds the connection but never answers', () => {
   let t: TestApp;
   let silent: Server;
+  let logs: CapturedLogs;
   const sockets = new Set<Socket>();
 
   beforeAll(async () => {
+    logs = captureLogs();
     // Accepts connections and reads what it is sent, answering nothing: a hung Redis.
     silent = createServer((socket) => {
       sockets.add(socket);
@@ -509,6 +520,7 @@ describe('throttling when Redis holds the connection but never answers', () => {
       socket.destroy();
     }
     await new Promise((closed) => silent.close(closed));
+    logs.release();
   });
 
   it('answers 503 temporarily_unavailable within seconds instead of waiting', async () => {
@@ -519,5 +531,6 @@ describe('throttling when Redis holds the connection but never answers', () => {
       .send({ grant_type: 'password', username: 'ada', password: WRONG_PASSWORD })
       .expect(503);
     expect(response.body).toMatchObject({ error: 'temporarily_unavailable' });
+    expect(logs.lines(ERROR).some((line) => /timed out/.test(line.msg ?? ''))).toBe(true);
   });
 });

@@ -12,13 +12,18 @@ import { OAuthException } from './oauth.exception';
 import { RequestValidationException } from './request-validation.exception';
 
 /** The route's config, and what a log line names; a whole FastifyRequest is not needed. */
-function requestTo(route: 'oauth' | 'api', headers: Record<string, string> = {}): FastifyRequest {
+function requestTo(
+  route: 'oauth' | 'api',
+  headers: Record<string, string> = {},
+  readableAborted = false,
+): FastifyRequest {
   const config = route === 'oauth' ? { oauthErrors: true } : {};
   return {
     id: 'req-7',
     method: 'GET',
     url: '/users/me?access_token=secret',
     headers,
+    raw: { readableAborted },
     socket: { remoteAddress: '127.0.0.1' },
     routeOptions: { config },
   } as unknown as FastifyRequest;
@@ -209,6 +214,15 @@ describe('toErrorResponse', () => {
       expect(response.status).toBe(500);
       expect(response.body).toMatchObject({ detail: 'An unexpected error occurred' });
     });
+  });
+
+  it('answers a body the client stopped sending with 400, not as a database outage', () => {
+    const reset = Object.assign(new Error('aborted'), { code: 'ECONNRESET' });
+    const warned = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+
+    expect(toErrorResponse(reset, requestTo('api', {}, true))).toMatchObject({ status: 400 });
+    expect(toErrorResponse(reset, requestTo('api'))).toMatchObject({ status: 503 });
+    expect(warned).toHaveBeenCalledTimes(1);
   });
 
   describe('OAuth error bodies (RFC 6749 section 5.2) on routes with oauthErrors', () => {

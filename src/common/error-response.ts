@@ -90,6 +90,11 @@ function statusAndDetail(
       'Bad request';
     return { status, detail };
   }
+  // The client went away while its body was being read: nothing is wrong here, and no one is
+  // left to answer (a reset socket looks like a database's otherwise).
+  if (request.raw.readableAborted) {
+    return { status: HttpStatus.BAD_REQUEST, detail: 'The request was aborted by the client' };
+  }
   if (isDatabaseUnavailable(exception)) {
     // Fail closed: nothing was issued or stored; the client may retry once the database is back.
     logger.warn(

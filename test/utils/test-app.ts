@@ -6,6 +6,10 @@ import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import { AppModule } from '../../src/app.module';
 import { configureApp, createFastifyAdapter } from '../../src/app.setup';
+import { OperationsConfig, operationsConfig } from '../../src/config/operations.config';
+import { ROOT_LOGGER } from '../../src/logging/logging.module';
+import { createRootLogger } from '../../src/logging/root-logger';
+import { testLogDestination } from './captured-logs';
 import { createTestDatabase, TestDatabase } from './test-database';
 
 export const ADMIN = { username: 'root.admin', password: 'admin passphrase for the tests' };
@@ -72,7 +76,13 @@ export async function startTestApp(
   try {
     const moduleRef = await Test.createTestingModule({
       imports: [AppModule, ...(options.imports ?? [])],
-    }).compile();
+    })
+      .overrideProvider(ROOT_LOGGER)
+      .useFactory({
+        inject: [operationsConfig.KEY],
+        factory: ({ logLevel }: OperationsConfig) => createRootLogger(logLevel, testLogDestination),
+      })
+      .compile();
     const app = configureApp(
       moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter()),
     );
