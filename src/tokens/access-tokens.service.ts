@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { JsonWebTokenError, JwtService, JwtVerifyOptions } from '@nestjs/jwt';
-import { errors as joseErrors } from 'jose';
+import { JwtService, JwtVerifyOptions } from '@nestjs/jwt';
 import { randomUUID } from 'node:crypto';
 import { appConfig } from '../config/app.config';
 import { authConfig } from '../config/auth.config';
@@ -85,22 +84,16 @@ export class AccessTokensService {
    * the caller's.
    */
   async verify(rawToken: string): Promise<AccessTokenClaims> {
+    // Failing to find the key may be an outage; once it is found, any failure is the token's.
+    const key = await this.keys.verificationKeyFor(rawToken);
     let payload: unknown;
     try {
       payload =
         this.auth.jwtAlg === 'EdDSA'
-          ? await verifyEdDsa(
-              rawToken,
-              await this.keys.verificationKeyFor(rawToken),
-              this.verifyOptions,
-            )
+          ? await verifyEdDsa(rawToken, key, this.verifyOptions)
           : await this.jwt.verifyAsync<object>(rawToken, this.verifyOptions);
     } catch (error) {
-      // A refused token; anything else (the database, during a key reload) is not the token's fault.
-      if (error instanceof JsonWebTokenError || error instanceof joseErrors.JOSEError) {
-        throw new RejectedTokenError(error.message);
-      }
-      throw error;
+      throw new RejectedTokenError(error instanceof Error ? error.message : String(error));
     }
     return accessTokenClaims(payload);
   }
