@@ -1,5 +1,5 @@
 'use strict';
-// The physical ceiling the service is measured against (issue 5): bare node:http, HS256 verify
+// The physical ceiling the service is measured against: bare node:http, HS256 verify
 // with node:crypto, the user from a Map, argon2id login at the service's floor parameters.
 // Started by bench/run.js with PORT and BENCH_USERNAME / BENCH_PASSWORD set.
 const argon2 = require('argon2');

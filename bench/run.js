@@ -1,5 +1,5 @@
 'use strict';
-// npm run bench: the built service against the ceiling server in bench/ceiling.js (issue 5).
+// npm run bench: the built service against the ceiling server in bench/ceiling.js.
 // Environment: BENCH_DURATION (seconds per scenario, default 10), BENCH_RUNS (default 3; the
 // table shows medians), BENCH_SERVICE_ENV='NAME=VALUE ...' (added to the service's environment),
 // BENCH_CPU_PROF=DIR (only scenario 1 on the service, under node
@@ -462,7 +462,7 @@ async function main() {
   console.log(`\n${runByRun(service, ceiling)}`);
   console.log(`\nraw: ${JSON.stringify({ service, ceiling })}`);
   if (bad.length > 0) {
-    // Refusals are reported, not fatal (see docs/PERFORMANCE.md on the login throttle's 429s);
+    // Refusals (the login throttle's 429s) are reported, not fatal (docs/performance.md, Method);
     // connection errors and timeouts mean the figures are not worth reading.
     console.log(`\nWARNING: failed requests during load:\n  ${bad.join('\n  ')}`);
     const scenarios = ['protectedRoute', 'loginGrant', 'underFlood'];

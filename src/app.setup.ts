@@ -16,13 +16,12 @@ import { setupSwagger } from './swagger';
 
 const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded';
 
-/** Larger bodies are refused with 413 before they are parsed (contract: "Abuse limits"). */
+/** Refused with 413 before parsing (docs/api.md, Limits). */
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
-/** helmet's headers for this service's policy, built once. */
 const SECURITY_HEADERS = securityHeaders();
 
-/** What every answer carries, errors included; set before anything else runs. */
+/** Set before anything else runs, so errors carry them too. */
 function setCommonHeaders(request: FastifyRequest, reply: FastifyReply): void {
   void reply
     .headers(securityHeadersFor(SECURITY_HEADERS, request.url))
@@ -31,12 +30,8 @@ function setCommonHeaders(request: FastifyRequest, reply: FastifyReply): void {
 
 type ErrorHandler = Parameters<FastifyAdapter['setErrorHandler']>[0];
 
-/**
- * Nest turns Fastify's own errors (a body too large, unparsable, of an unsupported type) into
- * HttpExceptions that carry Fastify's message, so toErrorResponse would answer with that message
- * instead of its fixed text for each status: a parser's message may quote the body. They go to
- * toErrorResponse as they are; every other error takes Nest's way, to the global filter.
- */
+// Nest would turn Fastify's own errors (body too large, unparsable, unsupported type) into
+// HttpExceptions carrying Fastify's message, which may quote the body: they skip Nest's filter.
 class FastifyErrorsAdapter extends FastifyAdapter {
   override setErrorHandler(
     nestHandler: ErrorHandler,
@@ -46,7 +41,6 @@ class FastifyErrorsAdapter extends FastifyAdapter {
         sendErrorResponse(error, request, reply);
         return;
       }
-      // Nest's handler sends the reply itself, once the global filter has run.
       void nestHandler.call(this, error, request, reply);
     };
     return super.setErrorHandler(handler);
@@ -57,23 +51,18 @@ export function createFastifyAdapter(): FastifyAdapter {
   const { requestTimeoutMs } = operationsConfig();
   return new FastifyErrorsAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
-    // request.ip honours X-Forwarded-For only from the proxies TRUST_PROXY names.
     trustProxy: trustProxySetting(),
     // requestIdFor decides whether an incoming X-Request-Id is kept; Fastify must not trust it raw.
     requestIdHeader: false,
     genReqId: requestIdFor,
-    // Slow-client (slowloris) protection: the whole request must arrive within requestTimeout
-    // (else 408 and the socket is closed). Node checks every connectionsCheckingInterval, 30 s by
-    // default, which would let a short timeout run far longer than configured.
+    // Slowloris: Node checks requestTimeout every connectionsCheckingInterval (30 s by default),
+    // which would let a short timeout run far longer than configured.
     requestTimeout: requestTimeoutMs,
     http: { connectionsCheckingInterval: Math.min(requestTimeoutMs, 5000) },
-    // A socket silent for twice that long is dropped.
     connectionTimeout: 2 * requestTimeoutMs,
-    // No Nest middleware is applied (the access log is a Fastify hook), so @fastify/middie's
-    // per-request hook would only walk an empty list.
+    // No Nest middleware is applied: @fastify/middie's per-request hook would walk an empty list.
     skipMiddie: true,
-    // A URL the router cannot read (malformed percent-encoding, an over-long path parameter) is
-    // refused before any hook runs; without this, in Fastify's own JSON shape and bare headers.
+    // A URL the router cannot read: without this, refused in Fastify's JSON shape, bare headers.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       setCommonHeaders(request, reply);
       sendErrorResponse(error, request, reply);
@@ -81,14 +70,14 @@ export function createFastifyAdapter(): FastifyAdapter {
   });
 }
 
-/** Everything main.ts does to the app beyond the module graph, shared with the e2e tests. */
+/** Shared with the e2e tests. */
 export function configureApp(app: NestFastifyApplication): NestFastifyApplication {
   app.useLogger(app.get(Logger));
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', (request, reply, done) => {
     setCommonHeaders(request, reply);
-    // Contract: JSON everywhere but the OAuth endpoints. A form body is also what a cross-site
-    // HTML form can post without a CORS preflight, so no other route takes one.
+    // JSON everywhere but the OAuth endpoints: a form body is what a cross-site HTML form can post
+    // without a CORS preflight.
     const type = request.headers['content-type'];
     if (
       type !== undefined &&

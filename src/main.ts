@@ -19,12 +19,7 @@ function exitOnBadConfiguration(error: unknown): never {
   throw error;
 }
 
-/**
- * Nest's lines until configureApp installs the application's own logger: JSON from the first one,
- * as they happen, so that a start-up retrying a database that does not answer says so at once and
- * in the same shape as every other line. nestjs-pino writes every Nest line of the process through
- * the first pino instance it was given, this one, made as the application's is.
- */
+// JSON from Nest's first line, so that a start-up retrying a silent database says so at once.
 function startupLogger(): LoggerService {
   const root = createRootLogger(operationsConfig().logLevel);
   return new PinoNestLogger(new PinoLogger({ pinoHttp: { logger: root } }), {});
@@ -45,7 +40,6 @@ async function bootstrap(logger: LoggerService): Promise<void> {
   }
 
   // Nest's own shutdown hooks re-raise the signal, which exits non-zero; orchestrators expect 0.
-  // close() stops accepting, lets requests in flight finish, then closes the database.
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       void app.close().then(() => process.exit(0));

@@ -15,10 +15,7 @@ import { ProblemDetailsDto } from './common/problem-details.dto';
 import { PasswordConfig, passwordConfig } from './config/password.config';
 import { NEW_PASSWORD_FORMAT } from './users/dto/user-fields';
 
-/**
- * The bounds of the passwords users choose: PASSWORD_MIN_LENGTH is configuration, and decorators
- * run before the app is configured.
- */
+// PASSWORD_MIN_LENGTH is configuration, and decorators run before the app is configured.
 function documentNewPasswordLength(
   document: OpenAPIObject,
   { minLength, maxLength }: PasswordConfig,
@@ -37,7 +34,6 @@ function documentNewPasswordLength(
 const FORM = 'application/x-www-form-urlencoded';
 const METHODS = ['get', 'put', 'post', 'patch', 'delete'] as const;
 
-/** A refusal as the error filter sends it: RFC 6749's JSON where forms are taken, else RFC 9457. */
 function bodyRefusal(oauth: boolean, detail: string): ResponseObject {
   return oauth
     ? {
@@ -52,11 +48,7 @@ function bodyRefusal(oauth: boolean, detail: string): ResponseObject {
       };
 }
 
-/**
- * Every route with a body answers 413 and 415 before it runs: Fastify's body limit and the
- * content-type check are global (app.setup.ts), so they are documented here, once, with the texts
- * the service sends. The OAuth endpoints are the only ones that take forms (contract).
- */
+// The body limit and content-type check are global (app.setup.ts): their 413 and 415 go here.
 function documentBodyRefusals(document: OpenAPIObject): OpenAPIObject {
   for (const path of Object.values(document.paths)) {
     for (const method of METHODS) {
@@ -73,7 +65,6 @@ function documentBodyRefusals(document: OpenAPIObject): OpenAPIObject {
   return document;
 }
 
-/** Swagger UI at /docs and the OpenAPI document at /docs-json. */
 export function setupSwagger(app: INestApplication): void {
   const config = new DocumentBuilder()
     .setTitle('Portcullis')
@@ -111,8 +102,7 @@ export function setupSwagger(app: INestApplication): void {
     )
     .build();
   const passwords = app.get<PasswordConfig>(passwordConfig.KEY);
-  // Built on the first request for it, not at start-up: it is the largest piece of start-up work
-  // after module loading, and most instances never serve it.
+  // Built on first request: the largest start-up work after loading modules, and rarely served.
   SwaggerModule.setup(
     'docs',
     app,

@@ -10,10 +10,8 @@ import { SECURITY_EVENT, SecurityEvent } from '../events/security-event';
 import { ListAuditQuery } from './dto/list-audit.query';
 import { AuditEvent } from './entities/audit-event.entity';
 
-/**
- * Issuance is counted by the metrics. A user's tokens are on record already (login_succeeded,
- * token_refreshed); a client's own, from the client_credentials grant, are its login.
- */
+// Issuance is counted by the metrics; a user's tokens are on record already (login_succeeded,
+// token_refreshed), and a client's own, from client_credentials, are its login.
 function isAudited(event: SecurityEvent): boolean {
   return event.type !== 'token_issued' || event.detail?.grant === 'client_credentials';
 }
@@ -24,7 +22,6 @@ const PURGE_INTERVAL_MS = 60 * 60 * 1000;
 export class AuditService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(AuditService.name);
   private purgeTimer: NodeJS.Timeout | undefined;
-  // Every login records one (issue 5: a statement prepared once).
   private readonly insertEvent: (event: AuditEvent) => Promise<void>;
 
   constructor(
@@ -66,7 +63,6 @@ export class AuditService implements OnModuleInit, OnModuleDestroy {
     });
   }
 
-  /** Newest first; `before` is the id of the last event of the previous page. */
   async list(query: ListAuditQuery): Promise<AuditEvent[]> {
     const builder = this.events
       .createQueryBuilder('event')
@@ -92,7 +88,6 @@ export class AuditService implements OnModuleInit, OnModuleDestroy {
     return builder.getMany();
   }
 
-  /** AUDIT_RETENTION_DAYS: older events are deleted hourly. */
   async purgeExpired(): Promise<number> {
     const cutoff = new Date(Date.now() - this.config.retentionDays * 86400 * 1000);
     const result = await this.events.delete({ at: LessThan(cutoff) });

@@ -16,7 +16,6 @@ import { PrincipalsService } from './principals.service';
 import { EdDsaJwtStrategy } from './strategies/eddsa-jwt.strategy';
 import { JwtStrategy } from './strategies/jwt.strategy';
 
-/** Request authentication: who is calling, and whether the route lets them in. */
 @Module({
   imports: [PassportModule, TokensModule, UsersModule, SessionsModule, ClientsModule],
   providers: [

@@ -13,18 +13,14 @@ import { User } from '../users/entities/user.entity';
 import { UsersService } from '../users/users.service';
 import { READ_REVOCATION_EPOCH } from './revocation-epoch';
 
-/** Per source; a hit costs a Map look-up, a miss one indexed query. */
 const MAX_ENTRIES = 10_000;
 
-/**
- * One kind of row the per-request check reads. Each write of `invalidatedBy` to `table` can end a
- * token, so it must raise the revocation epoch (revocation-epoch.ts; a test checks every source).
- */
+/** Each write of `invalidatedBy` to `table` can end a token: it must raise the revocation epoch. */
 export interface StateSource<T> {
   table: EntityTarget<ObjectLiteral>;
   invalidatedBy: ReadonlyArray<'INSERT' | 'UPDATE' | 'DELETE'>;
   load(key: string): Promise<T>;
-  /** Whether an answer may be kept; absent rows are not, as a row inserted later must be found. */
+  /** Absent rows are not kept: a row inserted later must be found. */
   keep?(value: T): boolean;
 }
 
@@ -35,7 +31,6 @@ type Sources = {
   revoked: StateSource<boolean>;
 };
 
-/** What the per-request checks read, as the database held it at one revocation epoch. */
 export interface PrincipalState {
   user(id: string): Promise<User | null>;
   session(id: string): Promise<Session | null>;
@@ -89,13 +84,8 @@ function frozen<T extends object>(value: T | null): T | null {
   return value;
 }
 
-/**
- * The state behind every access token check (account, session, client, denylist), answered from
- * memory while the revocation epoch stands still. Each request reads the epoch with a read that
- * started after it arrived (FreshRead), and a new epoch starts an empty generation, so a
- * revocation committed before a request arrived is seen by it on every instance, exactly as if
- * the request had queried every table itself.
- */
+// Each request reads the revocation epoch with a read started after it arrived (FreshRead), so it
+// sees every revocation committed before it, on every instance.
 @Injectable()
 export class PrincipalStateService {
   readonly sources: Sources;

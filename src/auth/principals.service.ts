@@ -11,11 +11,7 @@ export type Principal =
   | { kind: 'user'; user: User; claims: AccessTokenClaims }
   | { kind: 'client'; client: Client; claims: AccessTokenClaims };
 
-/**
- * Who a verified access token speaks for, checked against what a signature cannot vouch for: not
- * revoked (by `jti`, or with its session), its client still registered, and for a user an account
- * that exists, is enabled and has not changed its password since (tokenVersion).
- */
+/** What a signature cannot vouch for: revocation, session, client, and the account's state. */
 @Injectable()
 export class PrincipalsService {
   constructor(private readonly principalState: PrincipalStateService) {}
@@ -35,8 +31,7 @@ export class PrincipalsService {
       claims.client_id === undefined ? undefined : state.client(claims.client_id),
       clientToken ? undefined : state.user(claims.sub),
     ]);
-    // A disabled account answers 403 even though disabling also ended its sessions (GET /users/me
-    // "403 disabled account"); every other failure is an invalid token.
+    // A disabled account is 403, though disabling ended its sessions; other failures are 401.
     if (user?.disabled) {
       throw new ForbiddenException('This account is disabled');
     }
@@ -56,7 +51,6 @@ export class PrincipalsService {
     return { kind: 'user', user, claims };
   }
 
-  /** The caller of one of Portcullis's own routes, all of which act for a user. */
   async userFor(payload: unknown): Promise<AuthenticatedUser> {
     const principal = await this.principalFor(payload);
     if (principal.kind === 'client') {

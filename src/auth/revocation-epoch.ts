@@ -1,18 +1,12 @@
 import { QueryRunner } from 'typeorm';
 
-/**
- * The invariant PrincipalStateService relies on to answer the per-request checks from memory:
- * every write that can end an access token early, on any instance or by hand, raises one counter
- * in the same statement. Database triggers do it, so no write path can forget, and the raise
- * commits or rolls back with the write. A store outside the database (the Redis denylist) raises
- * it itself, after its own write and before answering. PrincipalStateService's sources name the
- * tables it reads; a test checks that writing each of them moves the epoch.
- */
+// Raised by trigger in every write that can end an access token: no write path can forget, and
+// the raise commits or rolls back with the write. The Redis denylist raises it itself.
 export const READ_REVOCATION_EPOCH = 'SELECT "value" FROM "revocation_epoch" WHERE "id" = 1';
 export const RAISE_REVOCATION_EPOCH =
   'UPDATE "revocation_epoch" SET "value" = "value" + 1 WHERE "id" = 1';
 
-/** A write that moves the epoch: `event` as CREATE TRIGGER spells it (`UPDATE OF "col"` too). */
+/** `event` as CREATE TRIGGER spells it (`UPDATE OF "col"` too). */
 export interface EpochTrigger {
   table: string;
   event: string;

@@ -10,10 +10,8 @@ import { Client } from './entities/client.entity';
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest();
 
-/**
- * What a client id can look like (ours are `pc_` and 16 base64url characters). Anything else names
- * no client, and is not sent to the database: PostgreSQL refuses a NUL in a parameter (a 500).
- */
+// Any other id names no client and is not sent to the database: PostgreSQL refuses a NUL in a
+// parameter (a 500).
 const POSSIBLE_CLIENT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 @Injectable()
@@ -73,7 +71,7 @@ export class ClientsService {
     });
   }
 
-  /** The client whose secret this is, or null; the comparison is constant-time. */
+  /** Constant-time, and compared for an unknown client too. */
   async verify(clientId: string, secret: string): Promise<Client | null> {
     if (!POSSIBLE_CLIENT_ID.test(clientId)) {
       return null;

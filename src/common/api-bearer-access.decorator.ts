@@ -3,12 +3,10 @@ import { ApiBearerAuth, ApiOAuth2 } from '@nestjs/swagger';
 import { ApiProblemResponse, UNAVAILABLE_DESCRIPTION } from './api-problem-response.decorator';
 
 export const OAUTH2_SCHEME = 'oauth2';
-/** A token pasted into Authorize as it is, e.g. one obtained with curl. */
 export const BEARER_SCHEME = 'bearer';
 
-/** Swagger: the route needs a bearer token (the UI's Authorize button supplies it). */
 export function ApiBearerAccess(options: { admin?: boolean } = {}) {
-  // Every user route refuses a disabled account and a client_credentials token (AuthService).
+  // Every user route refuses a disabled account and a client_credentials token (PrincipalsService).
   const forbidden = options.admin
     ? "The caller is not an admin, the account is disabled, or the token is a client's"
     : "The account is disabled, or the token is a client's (client_credentials)";

@@ -2,7 +2,6 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiParam } from '@nestjs/swagger';
 import { ApiProblemResponse } from './api-problem-response.decorator';
 
-/** Swagger: a path parameter read with ParseUUIDPipe, which answers anything else with 400. */
 export function ApiUuidParam(name: string) {
   return applyDecorators(
     ApiParam({ name, format: 'uuid' }),

@@ -1,4 +1,3 @@
-// Socket-level failures reaching the database server (Node / pg).
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -9,8 +8,7 @@ const NETWORK_CODES = new Set([
   'EHOSTUNREACH',
   'ENETUNREACH',
 ]);
-// PostgreSQL SQLSTATE class 08 (connection exception), 53300 too_many_connections, and
-// 57P01-57P03 (server shutting down or starting up).
+// SQLSTATE class 08 (connection), 53300 too_many_connections, 57P01-57P03 (shutdown, start-up).
 const POSTGRES_STATES = /^(08\d{3}|53300|57P0[123])$/;
 const SQLITE_CODES = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_CANTOPEN', 'SQLITE_IOERR']);
 // node-postgres reports a dropped or unusable connection with these messages and no code.
@@ -28,8 +26,7 @@ interface ErrorLike {
   cause?: unknown;
 }
 
-// Not `instanceof Error`: errors raised by Node's own net module come from another realm under
-// jest's VM sandbox, and duck typing is what the drivers' own checks do as well.
+// Duck-typed: errors from Node's net module come from another realm under jest's VM sandbox.
 function isErrorLike(value: unknown): value is ErrorLike {
   return typeof value === 'object' && value !== null;
 }
@@ -43,11 +40,7 @@ function isUnavailableError(error: ErrorLike): boolean {
   return PG_MESSAGES.some((known) => message.startsWith(known));
 }
 
-/**
- * True when a failure means "the database cannot be reached right now", which is answered 503 so
- * that clients retry, rather than 500, which says the request itself broke something. Looks
- * through TypeORM's wrapper (`driverError`) and `cause` chains, since each layer wraps differently.
- */
+// Answered 503 so clients retry; walks `driverError` and `cause`, as each layer wraps differently.
 export function isDatabaseUnavailable(exception: unknown): boolean {
   const seen = new Set<unknown>();
   let current: unknown = exception;

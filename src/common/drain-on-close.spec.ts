@@ -2,7 +2,6 @@ import Fastify, { FastifyInstance } from 'fastify';
 import { AddressInfo, connect } from 'node:net';
 import { drainHandlersOnClose } from './drain-on-close';
 
-/** Sends a request on a raw socket and resets the connection once the handler has started. */
 async function requestThenReset(port: number, started: Promise<void>): Promise<void> {
   const socket = connect(port, '127.0.0.1');
   await new Promise((connected) => socket.once('connect', connected));

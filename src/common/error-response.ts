@@ -30,7 +30,6 @@ export interface ErrorResponse {
   body: ProblemDetails | OAuthErrorBody;
 }
 
-/** Fastify's own errors (body parsing, size limits) carry a status code and an FST_ code. */
 interface FastifyLikeError {
   statusCode: number;
   code?: string;
@@ -50,7 +49,6 @@ export const FASTIFY_DETAILS: Readonly<Record<number, string>> = {
   415: 'The request body has an unsupported content type',
 };
 
-/** Fastify's refusals of a URL that its router cannot read, made before any route is chosen. */
 const FASTIFY_URL_DETAILS: Readonly<Record<string, string>> = {
   FST_ERR_BAD_URL: 'The URL is not valid: malformed percent-encoding',
   FST_ERR_MAX_PARAM_LENGTH: 'A path parameter is too long',
@@ -103,7 +101,7 @@ function statusAndDetail(
     );
     return { status: HttpStatus.SERVICE_UNAVAILABLE, detail: DATABASE_UNAVAILABLE_DETAIL };
   }
-  // Log calls carry no request context (no AsyncLocalStorage, issue 5), so the request is named.
+  // Log calls carry no request context (no AsyncLocalStorage), so the request is named.
   if (exception instanceof Error) {
     logger.error({ req: loggedRequest(request) }, exception.stack ?? exception.message);
   } else {
@@ -125,11 +123,7 @@ function oauthErrorCode(status: number): OAuthErrorCode {
   return status >= 500 ? 'server_error' : 'invalid_request';
 }
 
-/**
- * The one place an exception becomes an HTTP answer: RFC 6749 bodies on the OAuth endpoints and
- * RFC 9457 problem details everywhere else. Used by the global filter and by Fastify's error
- * handler (errors raised before Nest routing, such as an unparsable or oversized body).
- */
+/** RFC 6749 bodies on the OAuth endpoints, RFC 9457 problem details elsewhere. */
 export function toErrorResponse(exception: unknown, request: FastifyRequest): ErrorResponse {
   const { status, detail } = statusAndDetail(exception, request);
   const headers: Record<string, string> = {};

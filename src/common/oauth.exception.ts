@@ -14,9 +14,7 @@ export type OAuthErrorCode =
   // RFC 8628 section 3.5, registered for the token endpoint: retry later, less often (429).
   | 'slow_down';
 
-/** An error of the OAuth endpoints: answered as `{ error, error_description }`, not problem+json. */
 export class OAuthException extends HttpException {
-  /** Sent as Retry-After (429). */
   readonly retryAfterSeconds?: number;
 
   constructor(

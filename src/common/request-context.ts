@@ -1,6 +1,5 @@
 import type { FastifyRequest } from 'fastify';
 
-/** Who is asking, as recorded on sessions and audit events. */
 export interface RequestContext {
   ip: string | null;
   userAgent: string | null;

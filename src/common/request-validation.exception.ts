@@ -6,7 +6,6 @@ export interface FieldError {
   message: string;
 }
 
-/** A 400 that knows which fields were wrong, so problem+json can list them in `errors`. */
 export class RequestValidationException extends BadRequestException {
   constructor(readonly fieldErrors: FieldError[]) {
     super(fieldErrors.map((error) => error.message).join('; '));

@@ -7,11 +7,8 @@ import {
 
 const isObject = (value: unknown): value is object => typeof value === 'object' && value !== null;
 
-/**
- * class-validator's whitelist looks a field up in a plain object of the DTO's rules, where
- * `constructor`, `toString`, `valueOf` and the rest of Object.prototype are always found, so
- * `forbidNonWhitelisted` let those names through. No DTO declares one: they are unknown fields.
- */
+// class-validator's whitelist finds Object.prototype's names (`constructor`, `toString`, …) in its
+// plain object of rules, so `forbidNonWhitelisted` let them through.
 function refuseInheritedNames(value: unknown, { metatype }: ArgumentMetadata): void {
   if (!isObject(value) || !metatype || metatype === Object) {
     return;
@@ -24,19 +21,14 @@ function refuseInheritedNames(value: unknown, { metatype }: ArgumentMetadata): v
   }
 }
 
-/**
- * Deeper than any DTO goes. class-transformer and the pipe's own prototype-key stripping recurse:
- * a 3 kB body of nested brackets overflowed the stack, a 500.
- */
+// class-transformer and the pipe's prototype-key stripping recurse: a 3 kB body of nested brackets
+// overflowed the stack, a 500.
 const MAX_DEPTH = 32;
 
-/**
- * JSON can carry half of a UTF-16 surrogate pair (`"\ud800"`), which becomes U+FFFD when stored
- * or hashed: two different passwords would then be one, and validator.js's isEmail throws on it.
- */
+// A lone surrogate (`"\ud800"`) becomes U+FFFD when stored or hashed, so two passwords would be
+// one; validator.js's isEmail throws on it.
 const LONE_SURROGATE = /\p{Cs}/u;
 
-/** Refuses, before any recursive code sees it, input nested too deep or not well-formed text. */
 function refuseMalformedInput(value: unknown, { data, type }: ArgumentMetadata): void {
   const errors: FieldError[] = [];
   const pending = [{ value, field: data ?? type, depth: 0 }];
@@ -61,7 +53,6 @@ function refuseMalformedInput(value: unknown, { data, type }: ArgumentMetadata):
   }
 }
 
-/** Checks no recursive code (class-transformer, the whitelist) can be trusted with. */
 class GuardedValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (this.toValidate(metadata)) {
@@ -72,10 +63,7 @@ class GuardedValidationPipe extends ValidationPipe {
   }
 }
 
-/**
- * The one validation setup (APP_PIPE): unknown fields are refused, which is what stops mass
- * assignment of `roles` or `disabled` through a body that does not name them.
- */
+/** Unknown fields are refused: that stops mass assignment of `roles` or `disabled`. */
 export function createValidationPipe(): ValidationPipe {
   return new GuardedValidationPipe({
     whitelist: true,

@@ -22,14 +22,12 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export const ARGON2_FLOOR = { memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
 
-/** Thrown when the environment cannot be used; its message is the single line printed at boot. */
 export class InvalidConfigurationError extends Error {
   override name = 'InvalidConfigurationError';
 }
 
 const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
 
-/** `900`, `900s`, `15m`, `12h`, `30d` -> seconds; anything else is left as is for the validator to reject. */
 function toSeconds({ value }: { value: unknown }): unknown {
   if (typeof value !== 'string') {
     return value;
@@ -56,10 +54,7 @@ function toBoolean({ value }: { value: unknown }): unknown {
   return value;
 }
 
-/**
- * Every environment variable the service reads, with its default. Nothing outside src/config reads
- * process.env: the namespaces built from this class are the only way in.
- */
+/** Nothing outside src/config reads process.env. Every variable: docs/configuration.md. */
 export class Environment {
   // class-validator runs a property's decorators bottom-up and stops at the first failure, so the
   // type check sits closest to the property: `PORT=abc` should say "integer", not "out of range".
@@ -84,16 +79,13 @@ export class Environment {
   @Matches(/^rediss?:\/\/.+/, { message: 'must be a redis:// or rediss:// URL' })
   REDIS_URL?: string;
 
-  /** Put before every Redis key, so that deployments (or test runs) can share one Redis. */
   @Matches(/^[\w:.-]{0,64}$/, { message: 'must be up to 64 letters, digits, _ : . or -' })
   REDIS_KEY_PREFIX = 'portcullis:';
 
-  /** Whose X-Forwarded-For to believe; unset = nobody's (the client is the TCP peer). */
   @IsOptional()
   @IsTrustProxy()
   TRUST_PROXY?: string;
 
-  /** Consecutive failures of one (username, client IP) before attempts are delayed. */
   @Transform(toInteger)
   @Min(1)
   @Max(1000)
@@ -112,7 +104,6 @@ export class Environment {
   @IsInt({ message: 'must be a duration from 1 second to 1 day, such as 900 or 15m' })
   LOGIN_MAX_DELAY = 900;
 
-  /** Consecutive failures of one account, from any addresses, before its attempts are delayed. */
   @Transform(toInteger)
   @Min(1)
   @Max(100000)
@@ -125,7 +116,6 @@ export class Environment {
   @IsInt({ message: 'must be a duration from 1 second to 1 day, such as 60 or 1m' })
   ACCOUNT_MAX_DELAY = 60;
 
-  /** Requests to POST /auth/token per client IP per minute, all grants together. */
   @Transform(toInteger)
   @Min(1)
   @Max(100000)
@@ -154,7 +144,6 @@ export class Environment {
   @IsInt({ message: 'must be a duration such as 900, 900s, 15m, 12h or 30d' })
   ACCESS_TOKEN_TTL = 900;
 
-  /** A rotated-in key is in the JWKS this long before it signs, so cached verifiers can fetch it. */
   @Transform(toSeconds)
   @Min(0)
   @Max(86400)
@@ -167,21 +156,18 @@ export class Environment {
   @IsInt({ message: 'must be a duration such as 3600, 12h or 30d' })
   REFRESH_TOKEN_TTL = 30 * 86400;
 
-  /** A session (refresh-token family) dies after this long without a refresh. */
   @Transform(toSeconds)
   @Min(60)
   @Max(365 * 86400)
   @IsInt({ message: 'must be a duration such as 3600, 12h or 7d' })
   REFRESH_IDLE_TTL = 7 * 86400;
 
-  /** Seconds during which replaying a just-spent refresh token returns its successor instead of revoking. */
   @Transform(toSeconds)
   @Min(0)
   @Max(300)
   @IsInt({ message: 'must be a number of seconds from 0 to 300' })
   REFRESH_REUSE_GRACE = 0;
 
-  /** Audit events older than this many days are deleted. */
   @Transform(toInteger)
   @Min(1)
   @Max(3650)
@@ -228,7 +214,6 @@ export class Environment {
   @IsInt()
   ARGON2_PARALLELISM: number = ARGON2_FLOOR.parallelism;
 
-  /** Threads in the libuv pool (read by Node itself); argon2 runs there. */
   @IsOptional()
   @Transform(toInteger)
   @Min(1)
@@ -236,7 +221,6 @@ export class Environment {
   @IsInt()
   UV_THREADPOOL_SIZE?: number;
 
-  /** Concurrent argon2 operations; unset = the libuv pool size minus one (at least 1). */
   @IsOptional()
   @Transform(toInteger)
   @Min(1)
@@ -244,28 +228,21 @@ export class Environment {
   @IsInt()
   ARGON2_MAX_CONCURRENCY?: number;
 
-  /**
-   * How many nice levels below the event loop every other thread runs (argon2 and SQLite in
-   * libuv's pool, V8's helpers); 0 leaves them at the process's own priority. Linux only.
-   */
   @Transform(toInteger)
   @Min(0)
   @Max(19)
   @IsInt()
   WORKER_THREAD_NICE = 19;
 
-  /** Unset: `info`, or `warn` when NODE_ENV=test so that test runs stay readable. */
   @IsOptional()
   @IsIn(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL?: LogLevel;
 
-  /** Browser origins allowed by CORS, comma-separated; empty = no cross-origin access. */
   @Matches(/^\s*(https?:\/\/[^\s/,]+\s*(,\s*https?:\/\/[^\s/,]+\s*)*)?$/, {
     message: 'must be a comma-separated list of origins such as https://app.example.com',
   })
   CORS_ORIGINS = '';
 
-  /** A client must send its whole request within this time (slow-client protection). */
   @Transform(toSeconds)
   @Min(1)
   @Max(300)
@@ -310,10 +287,7 @@ function crossFieldProblem(env: Environment): string | undefined {
   return undefined;
 }
 
-/**
- * Validates the raw environment once per boot. Empty strings count as unset so that `FOO=` in an
- * env file falls back to the default instead of failing on an empty value.
- */
+/** Empty strings count as unset, so that `FOO=` in an env file falls back to the default. */
 export function validateEnvironment(raw: Record<string, unknown>): Environment {
   const present = Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== ''));
   const env = plainToInstance(Environment, present, { exposeDefaultValues: true });

@@ -1,7 +1,6 @@
 import { registerAs } from '@nestjs/config';
 import { validateEnvironment } from './environment';
 
-/** Logs, metrics, HTTP limits and the argon2 concurrency cap: what an operator tunes. */
 export const operationsConfig = registerAs('operations', () => {
   const env = validateEnvironment(process.env);
   return {

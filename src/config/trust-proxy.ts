@@ -1,7 +1,6 @@
 import { isIP } from 'node:net';
 import { ValidateBy, ValidationOptions } from 'class-validator';
 
-/** Fastify's `trustProxy`: which peers may tell us the client's address in X-Forwarded-For. */
 export type TrustProxy = boolean | number | string[];
 
 // proxy-addr's (and so Fastify's) names for well-known ranges.

@@ -5,10 +5,7 @@ interface DriverError {
   message?: string;
 }
 
-/**
- * TypeORM wraps what the driver threw; statements prepared on SQLite's own connection
- * (PreparedStatements) reach the caller unwrapped.
- */
+// Statements prepared on SQLite's own connection (PreparedStatements) throw unwrapped.
 function driverErrorOf(error: unknown): DriverError | undefined {
   if (error instanceof QueryFailedError) {
     return error.driverError as DriverError;
@@ -16,7 +13,6 @@ function driverErrorOf(error: unknown): DriverError | undefined {
   return typeof error === 'object' && error !== null ? error : undefined;
 }
 
-/** A write refused by a unique index; SQLite and PostgreSQL word it differently. */
 export function isUniqueViolation(error: unknown): boolean {
   const driverError = driverErrorOf(error);
   return (

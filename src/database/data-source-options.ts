@@ -37,12 +37,10 @@ export const migrations = [
   SessionTokenVersion1732234100000,
 ];
 
-// TypeORM always calls `driver.verbose()`, and sqlite3's verbose mode wraps every query in a
-// trace that captures a stack and util.inspect()s the arguments; without it GET /users/me serves
-// 17% more (docs/PERFORMANCE.md). Errors keep their message, only the long stack goes.
+// TypeORM always calls `driver.verbose()`, whose trace captures a stack and inspects the arguments
+// of every query; without it GET /users/me serves 17% more. Errors keep their message.
 const untracedSqlite3 = { ...sqlite3, verbose: () => sqlite3 };
 
-/** One description of the database for the app, the tests and the TypeORM CLI (ormconfig.ts). */
 export function dataSourceOptions(config: DatabaseConfig): DataSourceOptions {
   const common = {
     entities,
@@ -56,9 +54,7 @@ export function dataSourceOptions(config: DatabaseConfig): DataSourceOptions {
       type: 'sqlite',
       database: config.path,
       driver: untracedSqlite3,
-      // Write-ahead log: one fsync per commit instead of the rollback journal's several, and
-      // readers (another instance on the same file) never wait for the writer. A login commits
-      // about ten small writes (throttle counters, session, refresh token, audit event).
+      // WAL: one fsync per commit, not several (a login makes ten writes); readers never wait.
       enableWAL: config.path !== ':memory:',
       ...common,
     };

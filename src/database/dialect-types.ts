@@ -1,6 +1,5 @@
 import { QueryRunner } from 'typeorm';
 
-/** The few column spellings that differ between SQLite and PostgreSQL, so one migration fits both. */
 export function dialectTypes(queryRunner: QueryRunner): { timestamp: string; now: string } {
   return queryRunner.connection.options.type === 'postgres'
     ? { timestamp: 'timestamptz', now: 'now()' }

@@ -1,12 +1,8 @@
 import { EntityManager } from 'typeorm';
 
-/**
- * Runs `write` while no other call naming the same lock runs, on any instance. PostgreSQL runs
- * statements side by side: there `write` runs in a transaction holding a transaction-scoped
- * advisory lock. SQLite runs one statement at a time, and TypeORM's SQLite driver shares one
- * connection between all requests, so a transaction would take in other requests' statements:
- * there `write` must be a single statement to be atomic.
- */
+// No two calls naming the same lock run at once, on any instance: on PostgreSQL by an advisory
+// lock; on SQLite `write` must be one statement, as TypeORM's shared connection would let a
+// transaction take in other requests' statements.
 export function exclusively<T>(
   manager: EntityManager,
   lock: string,

@@ -1,6 +1,5 @@
 import { RequestContext } from '../common/request-context';
 
-/** The contract's audit events ("Abuse limits"), plus token issuance for metrics. */
 export const SECURITY_EVENT_TYPES = [
   'login_succeeded',
   'login_failed',
@@ -29,20 +28,12 @@ export interface SecurityEvent {
   userId?: string | null;
   clientId?: string | null;
   context?: RequestContext;
-  /**
-   * login_failed: `reason` is `credentials`, `disabled` or `throttled`, and `username` the
-   * normalised name tried. token_issued: `grant`. token_revoked: `tokenType`. password_changed:
-   * `outcome`, and `reason` `credentials` for a wrong current password.
-   * user_*: `actorId` (who did it).
-   */
   detail?: SecurityEventDetail;
 }
 
-/** Who caused an event: the request it came from, and the user who acted, when one did. */
 export interface Initiator {
   context?: RequestContext;
   actorId?: string;
 }
 
-/** The EventEmitter2 channel every SecurityEvent goes through. */
 export const SECURITY_EVENT = 'security';

@@ -52,7 +52,6 @@ export class HealthController {
       return await this.health.check(checks);
     } catch (error) {
       if (error instanceof ServiceUnavailableException) {
-        // One error shape (problem+json) everywhere; the detail names what is down.
         const result = error.getResponse() as Partial<HealthCheckResult>;
         const down = Object.keys(result.error ?? {}).join(', ') || 'a dependency';
         throw new ServiceUnavailableException(`Not ready: ${down} unavailable`);

@@ -30,7 +30,6 @@ function generateKeyPair(alg: AsymmetricAlgorithm): {
   }
 }
 
-/** A fresh key pair as the database stores it. */
 export function newSigningKey(
   alg: AsymmetricAlgorithm,
 ): Pick<SigningKey, 'kid' | 'alg' | 'publicKeyPem' | 'privateKeyPem'> {

@@ -10,7 +10,6 @@ export interface PublicJwk extends JsonWebKey {
   use: 'sig';
 }
 
-/** A key as this instance holds it between reloads; times in epoch milliseconds. */
 interface HeldKey {
   kid: string;
   generation: number;
@@ -19,20 +18,15 @@ interface HeldKey {
   retiresAt: number | undefined;
   publicKey: KeyObject;
   jwk: PublicJwk;
-  /** Only for the key that signs now and those waiting to. */
   privateKey: KeyObject | undefined;
 }
 
-/**
- * The asymmetric keys one instance holds, newest generation first: those that sign or will, and
- * retired ones published for `publishedAfterRetirementMs` (until their last token has expired).
- */
+/** Retired keys stay published for `publishedAfterRetirementMs`, until their last token expires. */
 export class KeyRing {
   static readonly EMPTY = new KeyRing([], new Set(), 0);
 
   private constructor(
     private readonly held: HeldKey[],
-    /** Every kid of the algorithm in the database, published or long retired. */
     readonly knownKids: ReadonlySet<string>,
     private readonly publishedAfterRetirementMs: number,
   ) {}
@@ -41,7 +35,6 @@ export class KeyRing {
     return this.held.length === 0;
   }
 
-  /** Reads the keys of `alg`, reusing the parsed keys of `previous`. */
   static async load(
     repository: Repository<SigningKey>,
     alg: JwtAlgorithm,
@@ -83,7 +76,6 @@ export class KeyRing {
           alg,
           use: 'sig',
         },
-        // Retired keys' private halves stay on disk.
         privateKey: mayStillSign(row.generation) ? before?.privateKey : undefined,
       });
     }

@@ -64,7 +64,6 @@ describe('SigningKeysService', () => {
     await dataSource.destroy();
   });
 
-  /** One instance of the service, started as Nest starts it, on the shared database. */
   async function instance(overrides: Partial<AuthConfig> = {}): Promise<SigningKeysService> {
     const service = new SigningKeysService(settings(overrides), rows, events);
     started.push(service);

@@ -28,21 +28,15 @@ import {
 } from './key-material';
 import { KeyRing, PublicJwk } from './key-ring';
 
-/** How often every instance reloads the keys, so that a rotation made by another one reaches it. */
 export const KEY_RELOAD_INTERVAL_SECONDS = 10;
 
 /** An unknown `kid` reloads the keys at most this often: forged kids must not hammer the database. */
 export const UNKNOWN_KID_RELOAD_SECONDS = 5;
 
-/** The JWKS `max-age`, unless KEY_PUBLISH_DELAY asks for less. */
 export const JWKS_MAX_AGE_SECONDS = 300;
 
-/**
- * The keys tokens are signed and verified with. Asymmetric keys live in the database, so every
- * instance signs with the same key and publishes the same JWKS; each instance holds them parsed in
- * memory (parsing a PEM costs more than a signature) and reloads them periodically and on an
- * unknown `kid`. With HS256 the key is JWT_SECRET and nothing is published.
- */
+// Asymmetric keys live in the database, so every instance signs with the same key; each holds them
+// parsed in memory (parsing a PEM costs more than a signature). With HS256 the key is JWT_SECRET.
 @Injectable()
 export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(SigningKeysService.name);
@@ -103,7 +97,6 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     return { ...key, alg: this.config.jwtAlg };
   }
 
-  /** The private key of `kid`, which must be one that signs now or is about to. */
   signingKey(kid: string): KeyObject {
     const key = this.secretKey?.kid === kid ? this.secretKey.privateKey : this.ring.privateKey(kid);
     if (!key) {
@@ -112,12 +105,9 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     return key;
   }
 
-  /**
-   * The key that must have signed this token, judged from its header alone, before any signature
-   * check and before the reload an unknown kid may cause: `typ` at+jwt (RFC 9068 section 4: no ID
-   * token passes as an access token), `alg` the configured one (never `none`, never HS256 against
-   * a public key), no `crit`, `kid` one of ours.
-   */
+  // Judged from the header alone, before any signature check or reload: `typ` at+jwt (RFC 9068
+  // section 4: no ID token passes as an access token), `alg` the configured one (never `none`,
+  // never HS256 against a public key), no `crit`, `kid` one of ours.
   async verificationKeyFor(rawToken: string): Promise<KeyObject> {
     const { typ, alg, kid, crit } = headerOf(rawToken);
     const type = typeof typ === 'string' ? typ.toLowerCase() : undefined;
@@ -138,15 +128,11 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     return key;
   }
 
-  /** The current key, keys waiting to sign, and retired keys whose tokens may still be alive. */
   jwks(): { keys: PublicJwk[] } {
     return { keys: this.ring.jwks(Date.now()) };
   }
 
-  /**
-   * A cache that honours it refetches the JWKS before a key published KEY_PUBLISH_DELAY ahead
-   * starts signing (allowing for the other instances' reload interval).
-   */
+  /** A cache honouring it refetches the JWKS before a key published ahead of time signs. */
   jwksMaxAge(): number {
     const delay = this.config.keyPublishDelay;
     return delay === 0
@@ -154,7 +140,6 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
       : Math.max(0, Math.min(JWKS_MAX_AGE_SECONDS, delay - KEY_RELOAD_INTERVAL_SECONDS));
   }
 
-  /** A new key of the next generation, signing after KEY_PUBLISH_DELAY; the current one retires then. */
   async rotate(initiator: Initiator): Promise<{ kid: string; activatesAt: Date }> {
     const alg = this.config.jwtAlg;
     if (alg === 'HS256') {
@@ -182,7 +167,6 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     return { kid, activatesAt };
   }
 
-  /** Reads the keys from the database; what the reload timer and an unknown kid run. */
   async refresh(): Promise<void> {
     const load = this.load();
     this.loadsInFlight.add(load);
@@ -193,7 +177,7 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  /** The key of `kid`; a kid never seen here may be another instance's new key, so reload once. */
+  /** A kid never seen here may be another instance's new key, so reload once. */
   async findVerificationKey(kid: string): Promise<KeyObject | undefined> {
     const known = this.verificationKey(kid);
     if (known || this.secretKey || this.ring.knownKids.has(kid)) {
@@ -203,7 +187,6 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     return this.verificationKey(kid);
   }
 
-  /** The key of `kid` as this instance holds it now, without a reload. */
   verificationKey(kid: string): KeyObject | undefined {
     if (this.secretKey) {
       return kid === this.secretKey.kid ? this.secretKey.privateKey : undefined;

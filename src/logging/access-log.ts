@@ -5,11 +5,8 @@ import { loggedRequest } from './root-logger';
 // Probes every few seconds would drown everything else.
 const QUIET_ROUTES = /^\/(health(\/ready)?|metrics)(\?|$)/;
 
-/**
- * Fastify `onResponse` hook: one line per finished request. A hook rather than pino-http
- * middleware because the middleware's child logger and AsyncLocalStorage per request cost about
- * a third of the throughput of a cheap route (issue 5).
- */
+// A hook rather than pino-http: its child logger and AsyncLocalStorage per request cost a cheap
+// route about a third of its throughput.
 export function accessLog(logger: Logger) {
   return function logRequest(
     request: FastifyRequest,

@@ -5,7 +5,6 @@ import type { Logger } from 'pino';
 import { operationsConfig } from '../config/operations.config';
 import { createRootLogger } from './root-logger';
 
-/** The process's pino instance; configureApp hands it to the access log. */
 export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
 
 @Module({

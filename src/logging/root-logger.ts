@@ -1,10 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 import pino, { DestinationStream, Logger } from 'pino';
 
-/**
- * Everything that may carry a credential. Requests are serialized to a few fields below, so these
- * paths are the second line: they also catch a secret passed to a logger call by mistake.
- */
+// Requests are serialized to a few fields below; these paths are the second line, catching a secret
+// passed to a logger call by mistake.
 const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers["proxy-authorization"]',
@@ -26,7 +24,6 @@ const REDACTED_PATHS = [
   ].flatMap((field) => [field, `*.${field}`]),
 ];
 
-/** A request as every log line shows it. */
 export interface LoggedRequest {
   id: string;
   method: string;
@@ -49,16 +46,11 @@ export function loggedRequest(request: FastifyRequest): LoggedRequest {
   };
 }
 
-/**
- * The one pino instance of the process: Nest's logger (through nestjs-pino) and the access log
- * both write to it, so every line has the same shape, level and redaction.
- */
 export function createRootLogger(level: string, destination?: DestinationStream): Logger {
   const options = {
     level,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     serializers: {
-      // Whatever reaches a log call under `req` or `res` is cut down to these fields.
       req: (request: LoggedRequest): LoggedRequest => ({
         id: request.id,
         method: request.method,

@@ -6,10 +6,8 @@ import { Public } from '../auth/decorators/public.decorator';
 import { operationsConfig } from '../config/operations.config';
 import { Metrics } from './metrics.service';
 
-/**
- * Public so that Prometheus can scrape without a token: the text holds counts and latencies, no
- * user, token or address. Keep it off the internet at the proxy, or set METRICS_ENABLED=false.
- */
+// Public so Prometheus can scrape without a token: no user, token or address in it. Keep it off
+// the internet at the proxy, or set METRICS_ENABLED=false.
 @ApiExcludeController()
 @Public()
 @Controller('metrics')

@@ -7,10 +7,7 @@ import { PasswordHasher } from '../passwords/password-hasher.service';
 export const LOGIN_OUTCOMES = ['success', 'credentials', 'disabled', 'throttled'] as const;
 export const GRANTS = ['password', 'refresh_token', 'client_credentials'] as const;
 
-/**
- * The service's Prometheus registry. One registry per application instead of prom-client's global
- * one, so that several apps in one process (the e2e tests) do not collide.
- */
+/** Not prom-client's global registry: several apps in one process (the e2e tests) would collide. */
 @Injectable()
 export class Metrics implements OnModuleInit {
   readonly registry = new Registry();

@@ -7,7 +7,6 @@ function known<T extends string>(values: readonly T[], value: unknown): T | 'oth
   return values.includes(value as T) ? (value as T) : 'other';
 }
 
-/** Turns the security events the services publish into the auth counters. */
 @Injectable()
 export class SecurityEventMetrics {
   constructor(private readonly metrics: Metrics) {}

@@ -63,7 +63,6 @@ export function requireGrant(client: Client, grant: string): void {
   }
 }
 
-/** The client a request to an OAuth endpoint authenticates as; undefined when it names none. */
 @Injectable()
 export class ClientAuthentication {
   constructor(private readonly clients: ClientsService) {}

@@ -29,10 +29,7 @@ type Middleware = (
   next: (error?: unknown) => void,
 ) => void;
 
-/**
- * Runs the local strategy on a request whose body the validation pipe has already checked, as
- * AuthGuard('local') would; a guard runs before pipes, so the grant calls this instead.
- */
+// A guard runs before pipes, so the grant calls this on the validated body, not AuthGuard('local').
 export function authenticateLocally(request: FastifyRequest): Promise<User> {
   return new Promise((resolve, reject) => {
     const done = (error: unknown, user?: User | false) => {

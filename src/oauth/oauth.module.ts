@@ -17,7 +17,6 @@ import { TokenIntrospectionService } from './token-introspection.service';
 import { TokenRevocationService } from './token-revocation.service';
 import { TokenController } from './token.controller';
 
-/** The OAuth 2.0 endpoints: token (each grant), revocation, introspection, discovery. */
 @Module({
   imports: [
     PassportModule,

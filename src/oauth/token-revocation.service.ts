@@ -13,11 +13,8 @@ interface RevokedToken {
   clientId: string | null;
 }
 
-/**
- * RFC 7009. A refresh token ends its whole family; an access token is refused until it expires.
- * An unknown or foreign token is not an error (section 2.2); a failure to store the revocation is,
- * so nothing is reported revoked that was not.
- */
+// RFC 7009: an unknown or foreign token is not an error (section 2.2); a failure to store the
+// revocation is, so that nothing is reported revoked that was not.
 @Injectable()
 export class TokenRevocationService {
   constructor(

@@ -16,10 +16,8 @@ export interface Measurement extends Argon2Parameters {
 const MEMORY_STEPS_KIB = [19456, 47104, 65536, 131072, 262144];
 const TIME_STEPS = [2, 3, 4, 6];
 
-/**
- * The strongest measured set within the target: the most memory first (it is what makes GPU and
- * ASIC attacks expensive, per RFC 9106), then the most passes. Never below OWASP's floor.
- */
+// The most memory first (what makes GPU and ASIC attacks expensive, RFC 9106), then the most
+// passes; never below OWASP's floor.
 export function suggest(measurements: Measurement[], targetMs: number): Measurement | undefined {
   return measurements
     .filter((m) => m.medianMs <= targetMs && m.memoryCost >= ARGON2_FLOOR.memoryCost)

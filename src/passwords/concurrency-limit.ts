@@ -1,8 +1,5 @@
-/**
- * At most `max` tasks run at once; the rest wait in arrival order. argon2 runs on the libuv thread
- * pool, which file system, DNS and crypto calls share: an uncapped login flood would fill every
- * thread (and allocate m KiB per hash) and stall the rest of the service.
- */
+// argon2 shares libuv's pool with file system, DNS and crypto calls: an uncapped login flood would
+// fill every thread (and allocate m KiB per hash) and stall the rest of the service.
 export class ConcurrencyLimit {
   private active = 0;
   private readonly waiting: Array<() => void> = [];
@@ -13,7 +10,6 @@ export class ConcurrencyLimit {
     }
   }
 
-  /** Tasks waiting for a slot. */
   get queued(): number {
     return this.waiting.length;
   }

@@ -11,16 +11,10 @@ import { normalizePassword } from './password-policy.service';
 // m,p,t, so they are read by name, not position.
 const PHC_ARGON2ID = /^\$argon2id\$v=(\d+)\$([a-z]=\d+(?:,[a-z]=\d+)*)\$/;
 
-/** PHC's base64: the standard alphabet without padding. */
 const phcBase64 = (bytes: Buffer): string => bytes.toString('base64').replace(/=+$/, '');
 
-/**
- * A stored hash that no password matches, at the given parameters: verifying a password against
- * it costs one whole argon2id computation, like a real account's. It is assembled rather than
- * computed, from a random salt and a random 32-byte digest (the sizes argon2 writes), so the
- * service spends no hash on it at start-up; a password that matched it would be a preimage of a
- * random 256-bit value.
- */
+// Costs one whole argon2id verification, like a real account's, but is assembled from random bytes
+// rather than computed, so start-up spends no hash on it; matching it means a 256-bit preimage.
 function unmatchableHash(parameters: PasswordConfig['argon2']): string {
   const { memoryCost, timeCost, parallelism } = parameters;
   return (
@@ -43,7 +37,6 @@ export class PasswordHasher {
     this.dummyHash = unmatchableHash(config.argon2);
   }
 
-  /** argon2 operations waiting for a slot (exported as a metric). */
   get queueDepth(): number {
     return this.limit.queued;
   }
@@ -67,16 +60,12 @@ export class PasswordHasher {
     }
   }
 
-  /**
-   * Spends one verification on a hash nobody can match, so that an unknown username costs the
-   * same time as a wrong password and response timing does not reveal which accounts exist.
-   */
+  /** An unknown username costs the same time as a wrong password: timing reveals no accounts. */
   async verifyAgainstDummy(password: string): Promise<false> {
     await this.verify(this.dummyHash, password);
     return false;
   }
 
-  /** True when the hash is not argon2id or is weaker than the configured parameters. */
   needsRehash(hash: string): boolean {
     const match = PHC_ARGON2ID.exec(hash);
     if (!match) {

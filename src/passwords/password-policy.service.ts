@@ -9,7 +9,6 @@ export function normalizePassword(password: string): string {
   return password.normalize('NFKC');
 }
 
-/** Length as a person counts it: code points, so an emoji is one character, not two. */
 function codePointLength(text: string): number {
   let length = 0;
   for (const _ of text) {
@@ -45,7 +44,6 @@ export class PasswordPolicy {
     return problems;
   }
 
-  /** Throws a 400 naming `field` when the password is not acceptable as a new password. */
   assertAcceptable(password: string, username: string | undefined, field: string): void {
     const problems = this.problems(password, username);
     if (problems.length > 0) {

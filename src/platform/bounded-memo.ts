@@ -1,8 +1,5 @@
-/**
- * Loads each key once and keeps the pending or settled promise, so concurrent callers share one
- * load. A failed load, or a value `keep` refuses, is dropped so the next caller loads again. When
- * full, the oldest entry goes first: memory stays bounded whatever the callers send.
- */
+// Concurrent callers share one load. A failed load, or a value `keep` refuses, is dropped; when
+// full, the oldest entry goes: memory stays bounded whatever the callers send.
 export class BoundedMemo<T> {
   private readonly entries = new Map<string, Promise<T>>();
 

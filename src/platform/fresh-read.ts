@@ -1,9 +1,5 @@
-/**
- * Shares one read among concurrent callers without ever handing a caller a value that was read
- * before it asked: a caller arriving while a read is in flight waits for the next one, which all
- * such callers share. Under load that is one read per round trip instead of one per caller, and
- * each caller still sees every write that committed before it called.
- */
+// Never hands a caller a value read before it asked: callers arriving during a read share the next
+// one. One read per round trip instead of one per caller.
 export class FreshRead<T> {
   private inFlight?: Promise<T>;
   private queued?: Promise<T>;

@@ -5,19 +5,10 @@ import type { Database, RunResult, Statement } from 'sqlite3';
 import { DataSource, EntityMetadata, EntityTarget, ObjectLiteral, QueryResult } from 'typeorm';
 import { SqliteDriver } from 'typeorm/driver/sqlite/SqliteDriver';
 
-/** The dialect's spelling of the n-th parameter, counted from 1: `?n` on SQLite, `$n` on PostgreSQL. */
 export type Placeholder = (position: number) => string;
 
-/**
- * One statement of a hot path, in SQL that SQLite and PostgreSQL both accept (issue 5).
- *
- * On SQLite it is prepared once. sqlite3 runs an ad hoc query as three jobs in libuv's thread
- * pool (prepare, step, finalize) and a prepared statement as one, and those threads are the ones
- * hashing passwords during a login flood. Measured at login rates, TypeORM's query builder and
- * row mapping also cost the event loop more than the statement itself.
- *
- * PostgreSQL gets the same SQL as a parameterised query through TypeORM's query runner.
- */
+// Prepared once on SQLite: sqlite3 runs an ad hoc query as three jobs in libuv's pool (the threads
+// hashing passwords), a prepared one as one (docs/performance.md, Measured machinery).
 export class PreparedStatement {
   private statement?: Statement;
   private closed = false;
@@ -27,7 +18,6 @@ export class PreparedStatement {
     readonly sql: string,
   ) {}
 
-  /** The rows of a SELECT, or of a write with RETURNING. */
   async rows<Row>(params: readonly unknown[] = []): Promise<Row[]> {
     const database = this.sqlite();
     if (!database) {
@@ -44,7 +34,6 @@ export class PreparedStatement {
     });
   }
 
-  /** How many rows a write changed. */
   async run(params: readonly unknown[] = []): Promise<number> {
     const database = this.sqlite();
     if (!database) {
@@ -66,10 +55,7 @@ export class PreparedStatement {
     });
   }
 
-  /**
-   * sqlite3 refuses to close a database while a statement is prepared on it. A request still
-   * running afterwards gets an unprepared statement, so the database can close all the same.
-   */
+  /** sqlite3 will not close a database with a prepared statement: later calls run unprepared. */
   close(): Promise<void> {
     this.closed = true;
     const statement = this.statement;
@@ -97,7 +83,6 @@ export class PreparedStatement {
   }
 }
 
-/** The statements of the hot paths, finalized before the database closes. */
 @Injectable()
 export class PreparedStatements implements OnModuleDestroy {
   private readonly open = new Set<PreparedStatement>();
@@ -105,14 +90,12 @@ export class PreparedStatements implements OnModuleDestroy {
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** `build` writes the SQL with the dialect's placeholders. */
   prepare(build: (placeholder: Placeholder) => string): PreparedStatement {
     const placeholder: Placeholder =
       this.dataSource.driver instanceof SqliteDriver ? (n) => `?${n}` : (n) => `$${n}`;
     const statement = new PreparedStatement(this.dataSource, build(placeholder));
     if (this.closed) {
-      // Made during shutdown (the throttle store prepares reset() lazily): never prepared, so it
-      // cannot hold the database open.
+      // Made during shutdown (the throttle store prepares reset() lazily): never prepared.
       void statement.close();
     } else {
       this.open.add(statement);
@@ -120,7 +103,6 @@ export class PreparedStatements implements OnModuleDestroy {
     return statement;
   }
 
-  /** The table of `target` as raw SQL names it, schema included on PostgreSQL. */
   table(target: EntityTarget<ObjectLiteral>): string {
     const { driver } = this.dataSource;
     return this.dataSource
@@ -130,10 +112,7 @@ export class PreparedStatements implements OnModuleDestroy {
       .join('.');
   }
 
-  /**
-   * An INSERT of one whole row of `target`: every column, each value converted as TypeORM's own
-   * insert converts it (dates, JSON, transformers), so the rows read back exactly the same.
-   */
+  /** Every column, converted as TypeORM's own insert converts it, so rows read back the same. */
   insertInto<Entity extends ObjectLiteral>(
     target: EntityTarget<Entity>,
   ): (row: Entity) => Promise<void> {
@@ -154,11 +133,7 @@ export class PreparedStatements implements OnModuleDestroy {
     };
   }
 
-  /**
-   * A SELECT of whole rows of `target` where the given columns equal the values passed, in that
-   * order. Every column is read, `select: false` ones included, and converted as TypeORM's own
-   * find converts it, so the entities are the ones a repository would build.
-   */
+  /** Every column, `select: false` ones too, converted as TypeORM's find converts it. */
   selectWhere<Entity extends ObjectLiteral>(
     target: EntityTarget<Entity>,
     ...properties: Array<keyof Entity & string>
@@ -205,11 +180,7 @@ export class PreparedStatements implements OnModuleDestroy {
   }
 }
 
-/**
- * A Date as an ISO string, which TypeORM parses itself. TypeORM recognises a Date with instanceof,
- * which a Date made in another realm (a test's fake clock) fails; SQLite would then store the
- * text "[object Object]".
- */
+// TypeORM tests a Date with instanceof, which one from another realm (a test's fake clock) fails.
 function crossRealm(value: unknown): unknown {
   return types.isDate(value) ? value.toISOString() : value;
 }

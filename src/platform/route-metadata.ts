@@ -1,12 +1,8 @@
 import { ExecutionContext, Type } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 
-/**
- * One decorator's value for a route, the handler's overriding its controller's, as
- * `reflector.getAllAndOverride` reads it. Decorators are applied when the classes are defined, so
- * it is read once per controller and handler instead of on every request (issue 5). Keyed by
- * both: a controller that inherits a handler shares the function but not the class's metadata.
- */
+// Read once per controller and handler, not per request (docs/performance.md, Measured machinery).
+// Keyed by both: a controller inheriting a handler shares the function, not the class's metadata.
 export class RouteMetadata<T> {
   private readonly byController = new WeakMap<Type<unknown>, Map<object, T | undefined>>();
 

@@ -18,15 +18,11 @@ const HELMET_OPTIONS: HelmetOptions = {
   },
 };
 
-/** Swagger UI's page and its files are the only documents a browser renders from this service. */
+/** The only documents a browser renders from this service. */
 const DOCUMENT_PATH = /^\/docs(?:[/?]|$)/;
 
-/**
- * What an API response needs (OWASP REST Security Cheat Sheet, "Security headers"): a JSON body
- * loads nothing and must never be framed, sniffed as HTML or embedded cross-origin. helmet's other
- * headers (COOP, Origin-Agent-Cluster, X-DNS-Prefetch-Control, X-Download-Options,
- * X-Permitted-Cross-Domain-Policies, X-XSS-Protection) only mean something for a document.
- */
+// OWASP REST Security Cheat Sheet, "Security headers": a JSON body loads nothing and must never be
+// framed, sniffed or embedded cross-origin; helmet's other headers only matter for documents.
 const API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'";
 const API_HEADERS_FROM_HELMET = [
   'cross-origin-resource-policy',
@@ -37,19 +33,12 @@ const API_HEADERS_FROM_HELMET = [
 ] as const;
 
 export interface SecurityHeaders {
-  /** helmet's full set, for Swagger UI's page and files. */
   documents: Readonly<OutgoingHttpHeaders>;
-  /** For every other response: JSON and problem+json. */
   api: Readonly<OutgoingHttpHeaders>;
 }
 
-/**
- * The headers helmet sets, captured once by running it against a throwaway response. None of
- * them depends on the request (no CSP nonces), and @fastify/helmet rebuilt the whole middleware
- * on every request, which cost about a quarter of the throughput of a cheap route (issue 5).
- * API responses carry the subset that applies to them: every header is validated and written
- * for every response, and the document set cost a cheap route about a tenth of its CPU.
- */
+// Captured once from a throwaway response (no header depends on the request): helmet per request
+// cost a cheap route a quarter of its throughput (docs/performance.md, Measured machinery).
 export function securityHeaders(): SecurityHeaders {
   const request = new IncomingMessage(new Socket());
   const response = new ServerResponse(request);
@@ -66,7 +55,6 @@ export function securityHeaders(): SecurityHeaders {
   return { documents: Object.freeze(documents), api: Object.freeze(api) };
 }
 
-/** The set a response to `url` (path and query, as Fastify's request.url) gets. */
 export function securityHeadersFor(
   headers: SecurityHeaders,
   url: string,

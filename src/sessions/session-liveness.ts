@@ -2,25 +2,19 @@ import { FindOptionsWhere, IsNull, MoreThan } from 'typeorm';
 import type { User } from '../users/entities/user.entity';
 import type { Session } from './entities/session.entity';
 
-/** Not revoked and before its absolute end: what the session's access tokens need. */
 export function isSessionLive(session: Session, nowMs = Date.now()): boolean {
   // new Date(): TypeORM's SQLite driver leaves the stored string when `Date` is not the global
   // it captured (a test's fake clock), and the comparison must hold either way.
   return session.revokedAt === null && new Date(session.expiresAt).getTime() > nowMs;
 }
 
-/** isSessionLive as a find condition. */
 export function liveSessionWhere(now: Date): FindOptionsWhere<Session> {
   return { revokedAt: IsNull(), expiresAt: MoreThan(now) };
 }
 
-/** isSessionLive as SQL on the "sessions" table, with the time bound to `:now`. */
 export const LIVE_SESSION_SQL = '"revokedAt" IS NULL AND "expiresAt" > :now';
 
-/**
- * Whether the account still stands behind the session: it exists, is enabled, and neither a
- * password change nor a disable came after the login (Session.tokenVersion).
- */
+/** False once a password change or a disable came after the login (Session.tokenVersion). */
 export function isAccountCurrent(session: Session, user: User | null): user is User {
   return user !== null && !user.disabled && user.tokenVersion === session.tokenVersion;
 }

@@ -15,7 +15,7 @@ import { Session } from './entities/session.entity';
 import { hashRefreshToken, newRefreshToken, sealFor, unsealWith } from './refresh-token.crypto';
 import { LIVE_SESSION_SQL, liveSessionWhere } from './session-liveness';
 
-/** The access token to issue beside a refresh token, fixed here so a grace replay can repeat it. */
+/** Fixed beside the refresh token, so that a grace replay can repeat it. */
 export interface PlannedAccessToken {
   jti: string;
   iat: number;
@@ -42,7 +42,7 @@ const plannedAccess = (now: Date): PlannedAccessToken => ({
   iat: Math.floor(now.getTime() / 1000),
 });
 
-/** What `write` returns, or null when it referred to a row deleted meanwhile (an account). */
+/** Null when `write` referred to a row deleted meanwhile (an account). */
 async function unlessDeletedMeanwhile<T>(write: () => Promise<T | null>): Promise<T | null> {
   try {
     return await write();
@@ -54,13 +54,9 @@ async function unlessDeletedMeanwhile<T>(write: () => Promise<T | null>): Promis
   }
 }
 
-/**
- * Sessions are refresh-token families. Every write here is a single statement: TypeORM's SQLite
- * driver shares one connection, so transactions from concurrent requests would interleave.
- */
+// Single-statement writes: TypeORM's SQLite driver shares one connection (see exclusively.ts).
 @Injectable()
 export class SessionsService {
-  // Every login inserts one of each.
   private readonly insertSession: (session: Session) => Promise<void>;
   private readonly insertToken: (token: RefreshToken) => Promise<void>;
 
@@ -75,10 +71,7 @@ export class SessionsService {
     this.insertToken = statements.insertInto(RefreshToken);
   }
 
-  /**
-   * A login: a new family with its first refresh token. Null when the account was deleted after
-   * its password was checked (the insert refers to a user that is gone).
-   */
+  /** Null when the account was deleted after its password was checked. */
   async start(input: {
     user: User;
     clientId: string | null;
@@ -106,11 +99,8 @@ export class SessionsService {
     });
   }
 
-  /**
-   * Redeems a refresh token. The redemption is one conditional UPDATE (compare-and-set on
-   * `usedAt IS NULL`), so of any number of concurrent redemptions exactly one wins, on SQLite
-   * and PostgreSQL alike. A spent token presented again is theft: the family is revoked.
-   */
+  // One conditional UPDATE (compare-and-set on `usedAt IS NULL`): of concurrent redemptions exactly
+  // one wins. A spent token presented again is theft: the family is revoked.
   async redeem(refreshToken: string): Promise<Redemption> {
     const now = new Date();
     const tokenHash = hashRefreshToken(refreshToken);
@@ -138,9 +128,8 @@ export class SessionsService {
       return { outcome: 'invalid' };
     }
     if (won.affected === 1) {
-      // The UPDATE checked the family was alive; a revoke racing us after it still kills what we
-      // issue now, because the successor and the access token both belong to the revoked family.
-      // Deleting the account deletes the family, and then there is nothing to issue.
+      // A revoke racing us after the UPDATE still kills what we issue: both tokens belong to the
+      // revoked family. A deleted account takes the family with it: nothing to issue.
       const rotated = await unlessDeletedMeanwhile(async () => {
         const session = await this.sessions.findOneBy({ id: spent.sessionId });
         if (!session) {
@@ -157,8 +146,7 @@ export class SessionsService {
     }
     const session = await this.liveSession(spent.sessionId, now);
     if (!session) {
-      // Spent, in a family already ended (by an earlier replay, a logout, a password change):
-      // still a replay to answer as theft, with nothing left to revoke.
+      // Spent, in a family already ended: still a replay to answer as theft, nothing to revoke.
       const ended = await this.sessions.findOneBy({ id: spent.sessionId });
       return ended ? { outcome: 'reused', session: ended } : { outcome: 'invalid' };
     }
@@ -170,7 +158,6 @@ export class SessionsService {
     return { outcome: 'reused', session };
   }
 
-  /** Active sessions of a user, most recently used first. */
   listForUser(user: User): Promise<Session[]> {
     const now = new Date();
     return this.sessions.find({
@@ -184,7 +171,6 @@ export class SessionsService {
     });
   }
 
-  /** The session with this refresh token, whether or not it is still alive (for introspection). */
   async findByRefreshToken(
     refreshToken: string,
   ): Promise<{ token: RefreshToken; session: Session } | null> {
@@ -193,7 +179,6 @@ export class SessionsService {
     return token && session ? { token, session } : null;
   }
 
-  /** The session whatever its state; isSessionLive says whether its access tokens still work. */
   findById(sessionId: string): Promise<Session | null> {
     return this.sessions.findOneBy({ id: sessionId });
   }
@@ -202,7 +187,6 @@ export class SessionsService {
     await this.sessions.update({ id: sessionId, revokedAt: IsNull() }, { revokedAt: new Date() });
   }
 
-  /** DELETE /users/me/sessions/{id}: one of the caller's own sessions. */
   async endForUser(userId: string, sessionId: string, initiator: Initiator): Promise<void> {
     const result = await this.sessions.update(
       { id: sessionId, userId, revokedAt: IsNull() },
@@ -214,7 +198,6 @@ export class SessionsService {
     await this.publishEnded(userId, initiator, { tokenType: 'session', sessionId });
   }
 
-  /** DELETE /users/me/sessions: every session of the caller, this one included. */
   async endAllForUser(userId: string, initiator: Initiator): Promise<void> {
     await this.revokeAllForUser(userId);
     await this.publishEnded(userId, initiator, { tokenType: 'all_sessions' });
@@ -253,10 +236,7 @@ export class SessionsService {
     return token;
   }
 
-  /**
-   * REFRESH_REUSE_GRACE: a client that lost the response to its refresh may replay the parent
-   * for a few seconds and get the same successor, as long as the successor itself is unused.
-   */
+  // REFRESH_REUSE_GRACE: a client that lost its refresh response gets the same unused successor.
   private async withinGrace(
     refreshToken: string,
     spent: RefreshToken,

@@ -16,10 +16,7 @@ type CounterRow = Pick<ThrottleCounter, 'count' | 'blockedUntil' | 'expiresAt'>;
 /** A column of the stored row; qualified, as PostgreSQL requires inside ON CONFLICT DO UPDATE. */
 type Column = (name: keyof ThrottleCounter) => string;
 
-/**
- * One `INSERT … ON CONFLICT DO UPDATE … RETURNING` on the key (parameter 1): the decision and
- * its answer in a single statement, so no other request's statement can come between them.
- */
+/** Decision and answer in one statement, so no other request's statement can come between them. */
 const upsertSql = (table: string, valuesAndConflict: string): string =>
   `INSERT INTO ${table} ("key", "count", "delayMs", "blockedUntil", "expiresAt")` +
   ` ${valuesAndConflict} RETURNING "count", "blockedUntil", "expiresAt"`;
@@ -27,13 +24,12 @@ const upsertSql = (table: string, valuesAndConflict: string): string =>
 // PostgreSQL cannot infer the type of a bare parameter in arithmetic; SQLite accepts the cast too.
 const bigint = (p: Placeholder, position: number): string => `CAST(${p(position)} AS BIGINT)`;
 
-/** claim(): key, now, threshold, first delay, max delay, memory, and the first row's three values. */
 function claimSql(table: string, column: Column, p: Placeholder): string {
   const [now, threshold, first, max, memory] = [2, 3, 4, 5, 6].map((n) => bigint(p, n));
   const [firstDelay, firstBlockedUntil, firstExpiresAt] = [7, 8, 9].map((n) => bigint(p, n));
   const newCount = `(CASE WHEN ${column('expiresAt')} <= ${now} THEN 1 ELSE ${column('count')} + 1 END)`;
-  // The SQL twin of delayAfterFailures(): doubling the stored delay avoids a power function,
-  // which SQLite lacks. `"delayMs" < first` restarts the doubling if the settings changed.
+  // The SQL twin of delayAfterFailures(): doubling avoids a power function, which SQLite lacks.
+  // `"delayMs" < first` restarts the doubling if the settings changed.
   const delay =
     `(CASE WHEN ${newCount} < ${threshold} THEN 0` +
     ` WHEN ${newCount} = ${threshold} OR ${column('delayMs')} < ${first} THEN ${first}` +
@@ -43,21 +39,18 @@ function claimSql(table: string, column: Column, p: Placeholder): string {
     table,
     `VALUES (${p(1)}, 1, ${firstDelay}, ${firstBlockedUntil}, ${firstExpiresAt})` +
       ` ON CONFLICT ("key") DO UPDATE SET "count" = ${newCount}, "delayMs" = ${delay},` +
-      // No delay, no block: `now` itself would refuse a concurrent attempt whose clock read
-      // came a millisecond earlier (or another instance's slightly slower clock).
+      // No delay, no block: `now` would refuse a concurrent attempt whose clock read a ms earlier.
       ` "blockedUntil" = CASE WHEN ${delay} > 0 THEN ${now} + ${delay} ELSE 0 END,` +
       ` "expiresAt" = ${now} + ${delay} + ${memory}` +
       ` WHERE ${column('blockedUntil')} <= ${now}`,
   );
 }
 
-/** hit(): key, now, window, limit, block. */
 function hitSql(table: string, column: Column, p: Placeholder): string {
   const [now, window, limit, block] = [2, 3, 4, 5].map((n) => bigint(p, n));
   const open = `${column('blockedUntil')} <= ${now}`;
   const expired = `${column('expiresAt')} <= ${now}`;
-  // Every SET expression reads the row as it was: a blocked key is left alone; an expired
-  // window restarts at 1; the request over the limit is counted and starts the block.
+  // Every SET expression reads the row as it was before the update.
   return upsertSql(
     table,
     `VALUES (${p(1)}, 1, 0, 0, ${now} + ${window})` +
@@ -72,12 +65,7 @@ function hitSql(table: string, column: Column, p: Placeholder): string {
   );
 }
 
-/**
- * Counters in the `throttle_counters` table, through statements prepared once: every login and
- * every token request runs several of them (issue 5). No transactions: TypeORM's SQLite driver
- * shares one connection between all requests, so each decision is a single upsert that returns
- * the row it wrote, on SQLite and PostgreSQL alike.
- */
+// No transactions: TypeORM's SQLite driver shares one connection (see exclusively.ts).
 @Injectable()
 export class DatabaseThrottleStore extends ThrottleStore implements OnModuleInit, OnModuleDestroy {
   private sweeper?: NodeJS.Timeout;
@@ -92,7 +80,6 @@ export class DatabaseThrottleStore extends ThrottleStore implements OnModuleInit
     private readonly clock: ThrottleClock,
   ) {
     super();
-    // As raw SQL names it, schema included on PostgreSQL.
     const table = statements.table(ThrottleCounter);
     const column: Column = (name) => `${table}."${name}"`;
     this.claimStatement = statements.prepare((p) => claimSql(table, column, p));
@@ -137,8 +124,7 @@ export class DatabaseThrottleStore extends ThrottleStore implements OnModuleInit
     if (counted) {
       return { allowed: true };
     }
-    // Only a delayed key leaves the row untouched. Should the delay end between the two
-    // statements, the answer is still a short wait, never an uncounted attempt.
+    // Only a delayed key leaves the row untouched; a delay ending meanwhile gets a short wait.
     return { allowed: false, retryAfterMs: Math.max(1, await this.blockedFor(key, now)) };
   }
 
@@ -147,12 +133,8 @@ export class DatabaseThrottleStore extends ThrottleStore implements OnModuleInit
     return row ? Math.max(0, Number(row.blockedUntil) - now) : 0;
   }
 
-  /**
-   * Zeroes rather than deletes: the same user's next attempt updates the row instead of inserting
-   * it, and the sweeper drops it once it has expired. One statement per key, so that no statement
-   * holds one row's lock while waiting for another's: two logins' resets of the same pair and
-   * account, locking them in opposite orders, deadlocked on PostgreSQL (a 503 for one of them).
-   */
+  // Zeroes, so the next attempt updates the row rather than inserting it. One statement per key:
+  // resets locking the same pair and account in opposite orders deadlocked on PostgreSQL.
   async reset(keys: string[]): Promise<void> {
     await Promise.all(keys.map((key) => this.resetStatement.run([key])));
   }
@@ -185,8 +167,7 @@ export class DatabaseThrottleStore extends ThrottleStore implements OnModuleInit
     if (!row) {
       return undefined;
     }
-    // node-postgres returns BIGINT as a string (so blockedFor converts too); epoch milliseconds
-    // fit a double exactly.
+    // node-postgres returns BIGINT as a string; epoch milliseconds fit a double exactly.
     return {
       count: Number(row.count),
       blockedUntil: Number(row.blockedUntil),
@@ -194,7 +175,6 @@ export class DatabaseThrottleStore extends ThrottleStore implements OnModuleInit
     };
   }
 
-  /** Expired counters mean nothing any more; without this the table would keep every key ever tried. */
   private async sweep(): Promise<void> {
     await this.sweepStatement.run([this.clock.now()]);
   }

@@ -14,7 +14,6 @@ import { LOGIN_THROTTLED, orUnavailable, tooManyRequests } from './too-many-requ
 /** Long enough that waiting out a delay does not wipe the slate, short enough to forget typos. */
 const FAILURE_MEMORY_MS = 24 * 3600_000;
 
-/** What a successful login clears. */
 export interface LoginAttempt {
   keys: string[];
 }
@@ -22,11 +21,7 @@ export interface LoginAttempt {
 // Hashed so that the store never holds usernames (or passwords typed into the username field).
 const digest = (text: string): string => createHash('sha256').update(text).digest('hex');
 
-/**
- * The contract's progressive delay on password logins, per (username, client IP) and per account
- * whatever the IPs. Unknown usernames go through exactly the same counters: whether an account
- * exists must not show in the answers.
- */
+/** Unknown usernames go through the same counters: whether an account exists must not show. */
 @Injectable()
 export class LoginThrottle {
   private readonly pairPolicy: DelayPolicy;
@@ -44,8 +39,8 @@ export class LoginThrottle {
       maxDelayMs: config.maxDelayMs,
       memoryMs: FAILURE_MEMORY_MS,
     };
-    // A short cap here: anyone who knows a username can keep its account at the ceiling, so
-    // the delay they impose on the real user must stay small (see README "Throttling").
+    // Short: anyone who knows a username can hold its account at the ceiling (docs/security.md,
+    // Throttling, "Why no lockout").
     this.accountPolicy = {
       failuresBeforeDelay: config.accountFailureCeiling,
       firstDelayMs: config.firstDelayMs,
@@ -54,11 +49,8 @@ export class LoginThrottle {
     };
   }
 
-  /**
-   * Runs before the password is verified and counts the attempt as a failure in advance, so
-   * that concurrent attempts cannot all pass the check before any of them is recorded. Throws
-   * 429 without looking at the password while the pair or the account is delayed.
-   */
+  // Counts the attempt as a failure before the password is verified, so that concurrent attempts
+  // cannot all pass before any is recorded. While delayed: 429, the password never looked at.
   async begin(username: string, context: RequestContext): Promise<LoginAttempt> {
     const normalised = normalizeUsername(username);
     const address = normalizeIp(context.ip ?? '') || 'unknown';

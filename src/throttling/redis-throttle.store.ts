@@ -53,7 +53,6 @@ return {allowed, c, e, b}
 type ClaimReply = [number, number];
 type HitReply = [number, number, number, number];
 
-/** Counters shared by every instance through Redis (REDIS_URL); keys carry REDIS_KEY_PREFIX. */
 export class RedisThrottleStore extends ThrottleStore implements OnModuleDestroy {
   constructor(private readonly redis: Redis) {
     super();

@@ -8,10 +8,7 @@ type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>
 
 const seconds = (ms: number): number => Math.max(0, Math.ceil(ms / 1000));
 
-/**
- * @nestjs/throttler's storage on our ThrottleStore, so that the per-IP budget lives where the
- * login counters do (the database, or Redis shared by every instance).
- */
+/** The per-IP budget lives where the login counters do (the database, or Redis). */
 @Injectable()
 export class StoreThrottlerStorage implements ThrottlerStorage {
   constructor(

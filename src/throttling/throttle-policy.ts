@@ -1,7 +1,3 @@
-/**
- * How consecutive failures turn into a delay: free attempts up to `failuresBeforeDelay`, then a
- * delay of `firstDelayMs` that doubles with each further failure up to `maxDelayMs`.
- */
 export interface DelayPolicy {
   failuresBeforeDelay: number;
   firstDelayMs: number;
@@ -10,7 +6,6 @@ export interface DelayPolicy {
   memoryMs: number;
 }
 
-/** The delay that the `failures`-th consecutive failure imposes before the next attempt. */
 export function delayAfterFailures(failures: number, policy: DelayPolicy): number {
   if (failures < policy.failuresBeforeDelay) {
     return 0;

@@ -9,7 +9,6 @@ import { StoreThrottlerStorage } from './store-throttler-storage';
 import { ThrottleClock } from './throttle-clock';
 import { ThrottleStore } from './throttle-store';
 
-/** The counters' store: Redis when REDIS_URL is set (shared by every instance), else the database. */
 @Module({
   providers: [
     ThrottleClock,

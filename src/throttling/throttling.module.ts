@@ -7,7 +7,6 @@ import { StoreThrottlerStorage } from './store-throttler-storage';
 import { ThrottleStoreModule } from './throttle-store.module';
 import { TOKEN_BUDGET_WINDOW_MS, TokenBudgetGuard } from './token-budget.guard';
 
-/** Abuse limits of the token endpoint (contract: "Abuse limits"), used by TokenEndpointGuard. */
 @Module({
   imports: [
     ThrottleStoreModule,

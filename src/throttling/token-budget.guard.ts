@@ -5,10 +5,7 @@ import { BUDGET_EXCEEDED } from './too-many-requests';
 
 export const TOKEN_BUDGET_WINDOW_MS = 60_000;
 
-/**
- * The per-IP budget of POST /auth/token (all grants), run by TokenEndpointGuard before anything
- * else. ThrottlerGuard has already set Retry-After when it calls this; only the body is ours.
- */
+/** ThrottlerGuard has already set Retry-After when it calls this; only the body is ours. */
 @Injectable()
 export class TokenBudgetGuard extends ThrottlerGuard {
   protected override throwThrottlingException(): Promise<void> {

@@ -5,10 +5,8 @@ import { retryAfterSeconds } from './throttle-policy';
 export const LOGIN_THROTTLED = 'Too many failed login attempts; try again later';
 export const BUDGET_EXCEEDED = 'Too many requests from this address; try again later';
 
-/**
- * 429 with RFC 6749's body. RFC 6749 has no code for rate limiting; `slow_down` is the token
- * endpoint's registered one for "retry later, less often" (RFC 8628 section 3.5).
- */
+// RFC 6749 has no code for rate limiting; `slow_down` is the token endpoint's registered one for
+// "retry later, less often" (RFC 8628 section 3.5).
 export function tooManyRequests(retryAfterMs: number, description: string): OAuthException {
   return new OAuthException('slow_down', description, HttpStatus.TOO_MANY_REQUESTS, {
     retryAfterSeconds: retryAfterSeconds(retryAfterMs),

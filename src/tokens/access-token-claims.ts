@@ -14,9 +14,8 @@ export interface AccessTokenClaims {
   roles?: string[];
   preferred_username?: string;
   client_id?: string;
-  /** The user's tokenVersion when the token was issued. */
   token_version?: number;
-  /** The session (refresh-token family) the token belongs to; revoking it ends the token. */
+  /** Revoking this session (refresh-token family) ends the token. */
   sid?: string;
 }
 
@@ -28,11 +27,8 @@ export class RejectedTokenError extends Error {
 const isOptional = (value: unknown, type: 'string' | 'number'): boolean =>
   value === undefined || typeof value === type;
 
-/**
- * What a signature cannot vouch for, checked for every reader of a verified token: the claims the
- * service relies on are present and typed, and `iat` is not in the future (which the JWT library
- * does not check).
- */
+// What a signature cannot vouch for: the claims relied on are present and typed, and `iat` is not
+// in the future (the JWT library does not check that).
 export function accessTokenClaims(payload: unknown): AccessTokenClaims {
   const claims = (typeof payload === 'object' && payload !== null ? payload : {}) as Record<
     keyof AccessTokenClaims,

@@ -4,7 +4,6 @@ import { LessThan, Repository } from 'typeorm';
 import { AccessTokenDenylist, denylistEntryEnd } from './access-token-denylist';
 import { RevokedAccessToken } from './entities/revoked-access-token.entity';
 
-/** The denylist in the `revoked_access_tokens` table, where REDIS_URL is not set. */
 @Injectable()
 export class DatabaseAccessTokenDenylist extends AccessTokenDenylist {
   constructor(

@@ -1,10 +1,7 @@
 import { JWTPayload, jwtVerify, SignJWT } from 'jose';
 import type { KeyObject } from 'node:crypto';
 
-/**
- * EdDSA, which jsonwebtoken (under @nestjs/jwt and passport-jwt) does not implement, is signed
- * and verified with jose, under the same header and claim rules as the other algorithms.
- */
+// jsonwebtoken (under @nestjs/jwt, passport-jwt) lacks EdDSA: jose, same header and claim rules.
 export function signEdDsa(
   payload: JWTPayload,
   header: { kid: string; typ: string },

@@ -9,20 +9,10 @@ const logger = new Logger('AccessTokenDenylist');
 
 const entryKey = (jti: string): string => `denylist:${jti}`;
 
-/** How often a revocation's epoch raise that the database refused is tried again. */
 const EPOCH_RETRY_MS = 1000;
 
-/**
- * The denylist in Redis (REDIS_URL), shared by every instance; keys carry REDIS_KEY_PREFIX and
- * expire on their own once the token could no longer verify.
- *
- * Each instance answers "is this jti revoked?" from memory for as long as the database's
- * revocation epoch stands still (PrincipalStateService), so a revocation also moves the epoch,
- * after the entry is written: an instance that sees the new epoch asks Redis again and finds it.
- */
 export class RedisAccessTokenDenylist extends AccessTokenDenylist implements OnModuleDestroy {
   private readonly bumpEpoch: PreparedStatement;
-  /** Revocations whose epoch raise failed since the last retry began; a retry runs while > 0. */
   private unraisedRevocations = 0;
   private epochRetry?: NodeJS.Timeout;
   private closing = false;
@@ -43,9 +33,8 @@ export class RedisAccessTokenDenylist extends AccessTokenDenylist implements OnM
     try {
       await this.bumpEpoch.run();
     } catch (error) {
-      // The entry is in Redis, but instances that remember this jti as not revoked look again
-      // only once the epoch moves: it must move as soon as the database is back, even if the
-      // caller, told 503, never retries.
+      // Instances that remember this jti as not revoked look again only once the epoch moves: it
+      // must move as soon as the database is back, even if the caller, told 503, never retries.
       this.retryEpochRaise();
       throw error;
     }

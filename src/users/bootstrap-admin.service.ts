@@ -13,7 +13,6 @@ import { ADMIN_ROLE, DEFAULT_ROLES } from '../auth/roles';
 import { USERNAME_PATTERN } from './username';
 import { UsersService } from './users.service';
 
-/** Creates the first administrator from BOOTSTRAP_ADMIN_* when no admin exists yet. */
 @Injectable()
 export class BootstrapAdminService implements OnApplicationBootstrap {
   private readonly logger = new Logger(BootstrapAdminService.name);

@@ -13,7 +13,6 @@ import { UsersService } from './users.service';
 export const incorrectCredentials = (): OAuthException =>
   new OAuthException('invalid_grant', 'Incorrect username or password', HttpStatus.UNAUTHORIZED);
 
-/** Checks of a user's password: at login, and before the password is changed. */
 @Injectable()
 export class CredentialsService {
   constructor(
@@ -24,10 +23,7 @@ export class CredentialsService {
     private readonly events: SecurityEvents,
   ) {}
 
-  /**
-   * The user, or 401 invalid_grant (the same body whether the username or the password is wrong),
-   * or 403 access_denied for a disabled account with the right password.
-   */
+  /** 401 invalid_grant whichever was wrong; 403 for a disabled account given the right password. */
   async authenticatePassword(
     username: string,
     password: string,
@@ -54,11 +50,8 @@ export class CredentialsService {
       : incorrectCredentials();
   }
 
-  /**
-   * Checked like a login and on the same counters, so whoever holds a stolen access token cannot
-   * try passwords here faster than at the token endpoint. Every session and access token from
-   * before the change stop working (User.tokenVersion).
-   */
+  // On the login counters, so a stolen access token cannot try passwords here faster than at the
+  // token endpoint. Ends every session and access token from before the change.
   async changePassword(
     user: User,
     currentPassword: string,
@@ -85,10 +78,7 @@ export class CredentialsService {
     await this.loginThrottle.succeeded(attempt);
   }
 
-  /**
-   * Unknown usernames pay for one argon2 verification too, so the answer takes about as long
-   * whether or not the account exists. A hash weaker than configured is upgraded on a match.
-   */
+  // Unknown usernames cost an argon2 verification too (timing); weak hashes upgrade on a match.
   private async checkPassword(
     username: string,
     password: string,

@@ -7,20 +7,13 @@ import { User } from './entities/user.entity';
 /** `roles` is stored as JSON text (`simple-json`), so a role is found by its quoted name. */
 export const HOLDS_ADMIN_ROLE = `%"${ADMIN_ROLE}"%`;
 
-/** An UPDATE or DELETE of one user, by id, which may leave the service without an administrator. */
 export type AdministratorRemoval = (
   manager: EntityManager,
 ) => UpdateQueryBuilder<User> | DeleteQueryBuilder<User>;
 
-/**
- * Runs `write` on user `id` unless that user is an enabled administrator and no other enabled
- * one exists: 409 then, 404 for no such user. BOOTSTRAP_ADMIN_* could not repair a service left
- * without one: it acts only when no admin exists, disabled or not.
- *
- * The check is part of the write's own WHERE, so it judges the row as it is when written: atomic
- * on SQLite, which runs one statement at a time. PostgreSQL runs statements side by side, and two
- * admins demoting each other would each still see the other; there the writes take turns.
- */
+// 409 if `id` is the last enabled admin (BOOTSTRAP_ADMIN_* could not repair that), 404 if no such
+// user. The check is in the write's WHERE: atomic on SQLite; PostgreSQL runs statements side by
+// side, so there the writes take turns.
 export async function unlessLastAdministrator(
   users: Repository<User>,
   id: string,

@@ -19,10 +19,8 @@ import { User } from './entities/user.entity';
 import { HOLDS_ADMIN_ROLE, unlessLastAdministrator } from './last-administrator';
 import { normalizeUsername } from './username';
 
-/**
- * What every UPDATE of a user sets besides its changes. Left to TypeORM, `updatedAt` would be
- * SQLite's CURRENT_TIMESTAMP, in whole seconds: earlier than a `createdAt` of the same second.
- */
+// Left to TypeORM, `updatedAt` would be SQLite's CURRENT_TIMESTAMP, in whole seconds: earlier than
+// a `createdAt` of the same second.
 function touched<Changes extends object>(changes: Changes): Changes & { updatedAt: Date } {
   return { ...changes, updatedAt: new Date() };
 }
@@ -30,7 +28,6 @@ function touched<Changes extends object>(changes: Changes): Changes & { updatedA
 /** Raised in the same UPDATE that changes the credentials, so no request can slip between. */
 const NEXT_TOKEN_VERSION = () => '"tokenVersion" + 1';
 
-/** SQLite and PostgreSQL report a unique-index violation differently; both name the column. */
 function uniqueViolation(error: unknown): 'email' | 'username' | undefined {
   if (!(error instanceof QueryFailedError) || !isUniqueViolation(error)) {
     return undefined;
@@ -46,15 +43,11 @@ function conflict(field: 'email' | 'username'): ConflictException {
   );
 }
 
-/** Escapes LIKE wildcards so a search for `50%` finds "50%" and not everything. */
 function likePattern(text: string): string {
   return `%${text.toLowerCase().replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
 }
 
-/**
- * Accounts. Writes are single statements: TypeORM's SQLite driver shares one connection, so
- * `save()`'s implicit transactions from concurrent requests would interleave.
- */
+// Single-statement writes: TypeORM's SQLite driver shares one connection (see exclusively.ts).
 @Injectable()
 export class UsersService {
   private readonly byNormalizedUsername: (username: string) => Promise<User[]>;
@@ -67,11 +60,9 @@ export class UsersService {
     private readonly events: SecurityEvents,
     statements: PreparedStatements,
   ) {
-    // Every password grant looks its user up.
     this.byNormalizedUsername = statements.selectWhere(User, 'normalizedUsername');
   }
 
-  /** Self-registration (POST /auth/register). */
   async register(input: RegisterUserDto, context: RequestContext): Promise<User> {
     const user = await this.insert(input);
     await this.events.publish({
@@ -83,7 +74,6 @@ export class UsersService {
     return user;
   }
 
-  /** An account made by an administrator (or, with no actor, the bootstrap administrator). */
   async create(input: CreateUserDto, initiator: Initiator): Promise<User> {
     const user = await this.insert(input);
     await this.events.publish({
@@ -107,7 +97,7 @@ export class UsersService {
     return user;
   }
 
-  /** One of the two lookups that load the password hash (a `select: false` column). */
+  /** Loads the password hash too: selectWhere reads `select: false` columns. */
   async findForLogin(username: string): Promise<User | null> {
     const [user] = await this.byNormalizedUsername(normalizeUsername(username));
     return user ?? null;
@@ -178,10 +168,8 @@ export class UsersService {
     return this.getById(id);
   }
 
-  /**
-   * A new password over the credentials that were checked: of two changes at once, the second
-   * would otherwise succeed with a current password the first had just replaced. False if so.
-   */
+  // Only over the credentials that were checked: of two concurrent changes, the second would
+  // otherwise pass with the password the first had just replaced.
   async replacePassword(checked: User, passwordHash: string): Promise<boolean> {
     const { affected } = await this.users.update(
       { id: checked.id, tokenVersion: checked.tokenVersion },
@@ -194,10 +182,7 @@ export class UsersService {
     return true;
   }
 
-  /**
-   * A transparent upgrade after a successful login; tokens stay valid. Only over the verified
-   * hash: a password changed meanwhile must not be put back by a login that checked the old one.
-   */
+  // Only over the verified hash: a login must not put back a password changed meanwhile.
   async replacePasswordHash(id: string, verifiedHash: string, passwordHash: string): Promise<void> {
     await this.users.update({ id, passwordHash: verifiedHash }, touched({ passwordHash }));
   }

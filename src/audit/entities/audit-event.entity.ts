@@ -3,7 +3,6 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 /** Plain values only: an audit record never holds a secret, a password or a token. */
 export type AuditDetail = Record<string, string | number | boolean | null>;
 
-/** A security event on record. Never holds a secret, a password or a token. */
 @Entity({ name: 'audit_events' })
 export class AuditEvent {
   @PrimaryColumn({ type: 'varchar', length: 36 })

@@ -4,7 +4,6 @@ import { requestContext } from '../../common/request-context';
 import { Initiator } from '../../events/security-event';
 import { AuthenticatedUser } from '../authenticated-user';
 
-/** Who caused what the handler is about to do: the request, and the caller when authenticated. */
 export const Initiated = createParamDecorator(
   (_data: unknown, context: ExecutionContext): Initiator => {
     const request = context

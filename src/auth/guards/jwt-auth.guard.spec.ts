@@ -62,7 +62,6 @@ describe('JwtAuthGuard', () => {
   });
 
   describe('canActivate', () => {
-    /** AuthGuard('jwt'): the passport step that verifies the bearer token. */
     function spyOnPassport(): jest.SpyInstance {
       const passportGuard = Object.getPrototypeOf(JwtAuthGuard.prototype) as CanActivate;
       return jest.spyOn(passportGuard, 'canActivate').mockReturnValue(Promise.resolve(true));

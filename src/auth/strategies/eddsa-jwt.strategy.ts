@@ -9,10 +9,7 @@ import { PrincipalsService } from '../principals.service';
 
 const bearerToken = ExtractJwt.fromAuthHeaderAsBearerToken();
 
-/**
- * JwtStrategy's twin for JWT_ALG=EdDSA, which jsonwebtoken (passport-jwt's verifier) lacks: the
- * same extraction and checks, with AccessTokensService verifying through jose.
- */
+/** JwtStrategy's twin for EdDSA, which passport-jwt's verifier lacks: jose verifies instead. */
 @Injectable()
 export class EdDsaJwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   constructor(

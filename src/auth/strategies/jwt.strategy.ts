@@ -6,11 +6,7 @@ import { AccessTokensService } from '../../tokens/access-tokens.service';
 import { AuthenticatedUser } from '../authenticated-user';
 import { PrincipalsService } from '../principals.service';
 
-/**
- * Bearer access tokens (RS256, ES256, HS256): passport-jwt verifies them with jsonwebtoken, the
- * key picked by the token's kid after its header passed (SigningKeysService); then the account
- * and revocation checks (PrincipalsService).
- */
+/** The key is picked by kid only once the header passed (SigningKeysService.verificationKeyFor). */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   constructor(

@@ -1,6 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-/** A registered OAuth client (a microservice peer). */
 @Entity({ name: 'clients' })
 export class Client {
   @PrimaryColumn({ type: 'varchar', length: 64 })

@@ -6,7 +6,6 @@ import { SigningKey } from '../../keys/entities/signing-key.entity';
 import { InitialSchema1732233600000 } from './1732233600000-initial-schema';
 import { SigningKeyRotation1732233700000 } from './1732233700000-signing-key-rotation';
 
-/** A database file at the schema before key rotation, to run the rotation migration on. */
 async function databaseBeforeRotation(path: string): Promise<void> {
   const before = new DataSource({
     type: 'sqlite',

@@ -2,12 +2,8 @@ import { MigrationInterface, QueryRunner, TableColumn, TableIndex } from 'typeor
 import { SIGNING_KEY_GENERATION_INDEX } from '../../keys/entities/signing-key.entity';
 import { dialectTypes } from '../dialect-types';
 
-/**
- * Key rotation: a generation per key (unique per algorithm), when it starts signing and when it
- * stopped. Before this, every instance signed with the oldest key of its algorithm and any other
- * key was a start-up race loser that never signed; the oldest therefore gets the highest
- * generation, and the others are recorded as retired when they were created.
- */
+// Before this, every instance signed with the oldest key of its algorithm and the others never
+// signed: the oldest gets the highest generation, the others are retired when they were created.
 export class SigningKeyRotation1732233700000 implements MigrationInterface {
   name = 'SigningKeyRotation1732233700000';
 

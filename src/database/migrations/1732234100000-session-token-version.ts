@@ -1,11 +1,7 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-/**
- * The account's `tokenVersion` that each session's login was checked against (Session.tokenVersion).
- * Raw ALTER TABLE rather than TypeORM's addColumn, which rebuilds a SQLite table and would drop
- * its revocation-epoch triggers. Live sessions predate any change of their user's version (a
- * change revokes them all), so they take the user's current one.
- */
+// Raw ALTER TABLE: TypeORM's addColumn rebuilds a SQLite table, dropping its revocation-epoch
+// triggers. Live sessions predate any change of their user's version (a change revokes them all).
 export class SessionTokenVersion1732234100000 implements MigrationInterface {
   name = 'SessionTokenVersion1732234100000';
 

@@ -12,7 +12,6 @@ const INDICATORS: ApiPropertyOptions = {
   example: { database: { status: 'up' } },
 };
 
-/** terminus's result when every check is up; a failed check is answered as problem details. */
 export class HealthCheckResponse {
   @ApiProperty({ enum: ['ok'] })
   status: 'ok';

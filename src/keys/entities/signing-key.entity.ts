@@ -2,11 +2,8 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm'
 
 export const SIGNING_KEY_GENERATION_INDEX = 'IDX_signing_keys_alg_generation';
 
-/**
- * An asymmetric key pair shared by every instance through the database. Of the keys of one
- * algorithm, the one with the highest `generation` whose `activatesAt` has passed signs; the
- * unique generation is what makes instances that create or rotate keys at the same moment agree.
- */
+// Of one algorithm's keys, the highest `generation` whose `activatesAt` has passed signs; the
+// unique generation makes instances that create or rotate keys at the same moment agree.
 @Entity({ name: 'signing_keys' })
 @Index(SIGNING_KEY_GENERATION_INDEX, ['alg', 'generation'], { unique: true })
 export class SigningKey {
@@ -28,11 +25,9 @@ export class SigningKey {
   @CreateDateColumn()
   createdAt: Date;
 
-  /** Published from creation, signing from here on (KEY_PUBLISH_DELAY after the rotation). */
   @Column({ type: Date })
   activatesAt: Date;
 
-  /** When a newer key took over signing; published until its last token has expired. */
   @Column({ type: Date, nullable: true })
   retiredAt: Date | null;
 }

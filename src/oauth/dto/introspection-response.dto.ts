@@ -5,10 +5,7 @@ export class IntrospectionResponseDto {
   @ApiProperty()
   active: boolean;
 
-  /**
-   * RFC 7662: the token type of RFC 6749 section 5.1, `bearer` for an access token, as the token
-   * endpoint says. A refresh token has none there; `refresh_token` tells it apart.
-   */
+  /** RFC 6749 section 5.1's type; a refresh token has none there, so `refresh_token`. */
   @ApiPropertyOptional({
     enum: ['bearer', 'refresh_token'],
     description: 'bearer for an access token (accept only these as access tokens), refresh_token',

@@ -5,14 +5,10 @@ import { SingleLineText } from '../../common/single-line-text.decorator';
 export const GRANT_TYPES = ['password', 'refresh_token', 'client_credentials'] as const;
 export type GrantType = (typeof GRANT_TYPES)[number];
 
-/**
- * Swagger UI pre-fills a field from its example, else with "string", and sends an empty form field
- * as `name=`; an empty value is no value here, so "Try it out" with only a username and password
- * is a plain login instead of a 401 for a client called "string".
- */
+// Swagger UI pre-fills a field with "string" unless it has an example, and sends an empty field as
+// `name=`: "Try it out" with only a username and password must be a plain login.
 export const LEFT_EMPTY = { example: '' } as const;
 
-/** RFC 6749 token request; accepted as form-urlencoded or JSON, every field a string. */
 export class TokenRequestDto {
   @ApiPropertyOptional({ enum: GRANT_TYPES, default: 'password' })
   @IsOptional()

@@ -13,7 +13,7 @@ import { GrantRequest, publishIssued, TokenGrant, tokenResponse } from './token-
 const invalidRefreshToken = () =>
   new OAuthException('invalid_grant', 'The refresh token is invalid, expired or revoked');
 
-/** RFC 6749 section 6, with rotation: a new access token and refresh token; the presented one is spent. */
+/** RFC 6749 section 6, with rotation: the presented refresh token is spent. */
 @Injectable()
 export class RefreshTokenGrant implements TokenGrant {
   constructor(

@@ -6,7 +6,6 @@ import { IssuedAccessToken } from '../../tokens/access-tokens.service';
 import { TokenRequestDto } from '../dto/token-request.dto';
 import { TokenResponseDto } from '../dto/token-response.dto';
 
-/** A token request once its body is validated and its client, if it named one, authenticated. */
 export interface GrantRequest {
   body: TokenRequestDto;
   client: Client | undefined;
@@ -14,10 +13,7 @@ export interface GrantRequest {
   context: RequestContext;
 }
 
-/**
- * One grant of POST /auth/token. Each takes the same steps in the same order: refuse a client not
- * registered for it, apply the limits, authenticate the subject, issue.
- */
+/** Same steps, same order: refuse an unregistered client, apply the limits, authenticate, issue. */
 export interface TokenGrant {
   issue(grant: GrantRequest): Promise<TokenResponseDto>;
 }
@@ -32,7 +28,6 @@ export function tokenResponse(issued: IssuedAccessToken, refreshToken?: string):
   };
 }
 
-/** Counted by the metrics; audited only for clients (a user's tokens are on record already). */
 export function publishIssued(
   events: SecurityEvents,
   grant: string,

@@ -13,7 +13,6 @@ export class RefreshToken {
   @Column({ type: Date })
   createdAt: Date;
 
-  /** Idle end: REFRESH_IDLE_TTL after issue, never past the session's absolute end. */
   @Column({ type: Date })
   expiresAt: Date;
 
@@ -21,10 +20,7 @@ export class RefreshToken {
   @Column({ type: Date, nullable: true })
   usedAt: Date | null;
 
-  /**
-   * With REFRESH_REUSE_GRACE: the successor pair, encrypted under a key derived from this token,
-   * so only a holder of this token can recover it, and only by asking within the grace period.
-   */
+  /** REFRESH_REUSE_GRACE's successor pair, encrypted under a key derived from this token. */
   @Column({ type: 'text', nullable: true })
   successorSealed: string | null;
 }

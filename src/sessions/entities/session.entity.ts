@@ -17,11 +17,8 @@ export class Session {
   @Column({ type: 'varchar', length: 1024 })
   scope: string;
 
-  /**
-   * The account's `tokenVersion` when the password of this login was checked. A password change
-   * or a disable raises the account's and revokes its sessions, but a login checked against the
-   * old password can still be inserting its session; the mismatch ends that one too.
-   */
+  // A login checked against the old password may still be inserting its session when a password
+  // change or a disable raises the account's tokenVersion: the mismatch ends that session too.
   @Column({ type: 'integer', default: 0 })
   tokenVersion: number;
 
@@ -31,7 +28,6 @@ export class Session {
   @Column({ type: Date })
   lastUsedAt: Date;
 
-  /** Absolute end (REFRESH_TOKEN_TTL after login), whatever the refreshes. */
   @Column({ type: Date })
   expiresAt: Date;
 

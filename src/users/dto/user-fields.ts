@@ -16,7 +16,6 @@ import { USERNAME_PATTERN } from '../username';
 
 export const ROLE_PATTERN = /^[a-z][a-z0-9_-]{0,31}$/;
 
-/** Shared field rules, so registration, admin creation and updates validate alike. */
 export const UsernameField = () =>
   applyDecorators(
     ApiProperty({ example: 'ada.lovelace', pattern: USERNAME_PATTERN.source }),
@@ -26,10 +25,7 @@ export const UsernameField = () =>
     }),
   );
 
-/**
- * The OpenAPI format of a password being chosen (HTML's autocomplete token). Its length bounds
- * are configuration (PASSWORD_MIN_LENGTH), so swagger.ts writes them into every such field.
- */
+// Length bounds are configuration (PASSWORD_MIN_LENGTH), so swagger.ts writes them into each field.
 export const NEW_PASSWORD_FORMAT = 'new-password';
 
 export const NewPasswordField = () =>

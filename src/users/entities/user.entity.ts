@@ -2,11 +2,10 @@ import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } fro
 
 @Entity({ name: 'users' })
 export class User {
-  /** A v4 UUID made by the service, stored as text so both databases compare it the same way. */
+  /** Stored as text, so both databases compare it the same way. */
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id: string;
 
-  /** As the user typed it; `normalizedUsername` carries the case-insensitive uniqueness. */
   @Column({ type: 'varchar', length: 64 })
   username: string;
 
@@ -31,11 +30,8 @@ export class User {
   @Column({ type: Date })
   passwordChangedAt: Date;
 
-  /**
-   * Copied into every access token and compared on each request; raised whenever all the user's
-   * existing tokens must stop working (a password change, disabling the account). A counter rather than a comparison
-   * with `iat`, whose one-second resolution cannot order a change and a login in the same second.
-   */
+  // Raised whenever all the user's tokens must stop working. A counter, not a comparison with
+  // `iat`, whose one-second resolution cannot order a change and a login in the same second.
   @Column({ type: 'integer', default: 0 })
   tokenVersion: number;
 
