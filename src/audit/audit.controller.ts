@@ -1,16 +1,13 @@
+import { AdminOnly } from '../auth/decorators/admin-only.decorator';
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Roles } from '../auth/decorators/roles.decorator';
-import { ApiBearerAccess } from '../common/api-bearer-access.decorator';
 import { ApiProblemResponse } from '../common/api-problem-response.decorator';
-import { ADMIN_ROLE } from '../auth/roles';
 import { AuditService } from './audit.service';
 import { AuditEventResponse, toAuditEventResponse } from './dto/audit-event.response';
 import { ListAuditQuery } from './dto/list-audit.query';
 
 @ApiTags('audit (admin)')
-@ApiBearerAccess({ admin: true })
-@Roles(ADMIN_ROLE)
+@AdminOnly()
 @Controller('audit')
 export class AuditController {
   constructor(private readonly audit: AuditService) {}

@@ -1,3 +1,4 @@
+import { AdminOnly } from '../auth/decorators/admin-only.decorator';
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import {
   ApiCreatedResponse,
@@ -7,9 +8,6 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { Initiated } from '../auth/decorators/initiated.decorator';
-import { Roles } from '../auth/decorators/roles.decorator';
-import { ADMIN_ROLE } from '../auth/roles';
-import { ApiBearerAccess } from '../common/api-bearer-access.decorator';
 import { ApiProblemResponse } from '../common/api-problem-response.decorator';
 import { Initiator } from '../events/security-event';
 import { ClientsService } from './clients.service';
@@ -17,8 +15,7 @@ import { ClientResponse, CreatedClientResponse, toClientResponse } from './dto/c
 import { CreateClientDto } from './dto/create-client.dto';
 
 @ApiTags('clients (admin)')
-@ApiBearerAccess({ admin: true })
-@Roles(ADMIN_ROLE)
+@AdminOnly()
 @Controller('clients')
 export class ClientsController {
   constructor(private readonly clients: ClientsService) {}

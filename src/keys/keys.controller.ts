@@ -1,9 +1,7 @@
+import { AdminOnly } from '../auth/decorators/admin-only.decorator';
 import { Controller, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { Roles } from '../auth/decorators/roles.decorator';
 import { Initiated } from '../auth/decorators/initiated.decorator';
-import { ADMIN_ROLE } from '../auth/roles';
-import { ApiBearerAccess } from '../common/api-bearer-access.decorator';
 import { ApiProblemResponse } from '../common/api-problem-response.decorator';
 import { Initiator } from '../events/security-event';
 import { SigningKeysService } from './signing-keys.service';
@@ -14,8 +12,7 @@ export class RotatedKeyResponse {
 }
 
 @ApiTags('keys (admin)')
-@ApiBearerAccess({ admin: true })
-@Roles(ADMIN_ROLE)
+@AdminOnly()
 @Controller('keys')
 export class KeysController {
   constructor(private readonly keys: SigningKeysService) {}

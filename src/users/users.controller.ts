@@ -1,3 +1,4 @@
+import { AdminOnly } from '../auth/decorators/admin-only.decorator';
 import {
   Body,
   Controller,
@@ -18,9 +19,6 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { Initiated } from '../auth/decorators/initiated.decorator';
-import { Roles } from '../auth/decorators/roles.decorator';
-import { ADMIN_ROLE } from '../auth/roles';
-import { ApiBearerAccess } from '../common/api-bearer-access.decorator';
 import { ApiProblemResponse } from '../common/api-problem-response.decorator';
 import { ApiUuidParam } from '../common/api-uuid-param.decorator';
 import { CreateUserDto } from './dto/create-user.dto';
@@ -33,8 +31,7 @@ import { Initiator } from '../events/security-event';
 const UserId = () => Param('id', new ParseUUIDPipe());
 
 @ApiTags('users (admin)')
-@ApiBearerAccess({ admin: true })
-@Roles(ADMIN_ROLE)
+@AdminOnly()
 @Controller('users')
 export class UsersController {
   constructor(private readonly users: UsersService) {}

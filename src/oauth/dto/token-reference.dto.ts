@@ -1,11 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
-import { LEFT_EMPTY } from './token-request.dto';
+import { ClientAuthenticationBody } from './client-authentication-body';
 
 export const TOKEN_TYPE_HINTS = ['access_token', 'refresh_token'] as const;
 
 /** The body of RFC 7009 revocation and RFC 7662 introspection requests. */
-export class TokenReferenceDto {
+export class TokenReferenceDto extends ClientAuthenticationBody {
   @ApiProperty({ description: 'An access token or a refresh token' })
   @IsString()
   @MaxLength(8192)
@@ -17,16 +17,4 @@ export class TokenReferenceDto {
   @IsString()
   @MaxLength(64)
   token_type_hint?: string;
-
-  @ApiPropertyOptional(LEFT_EMPTY)
-  @IsOptional()
-  @IsString()
-  @MaxLength(256)
-  client_id?: string;
-
-  @ApiPropertyOptional(LEFT_EMPTY)
-  @IsOptional()
-  @IsString()
-  @MaxLength(1024)
-  client_secret?: string;
 }

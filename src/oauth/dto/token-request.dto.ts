@@ -1,15 +1,12 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { SingleLineText } from '../../common/single-line-text.decorator';
+import { ClientAuthenticationBody, LEFT_EMPTY } from './client-authentication-body';
 
 export const GRANT_TYPES = ['password', 'refresh_token', 'client_credentials'] as const;
 export type GrantType = (typeof GRANT_TYPES)[number];
 
-// Swagger UI pre-fills a field with "string" unless it has an example, and sends an empty field as
-// `name=`: "Try it out" with only a username and password must be a plain login.
-export const LEFT_EMPTY = { example: '' } as const;
-
-export class TokenRequestDto {
+export class TokenRequestDto extends ClientAuthenticationBody {
   @ApiPropertyOptional({ enum: GRANT_TYPES, default: 'password' })
   @IsOptional()
   @IsString()
@@ -46,19 +43,4 @@ export class TokenRequestDto {
   @IsString()
   @MaxLength(512)
   refresh_token?: string;
-
-  @ApiPropertyOptional({
-    ...LEFT_EMPTY,
-    description: 'Client authentication in the body (RFC 6749 section 2.3.1)',
-  })
-  @IsOptional()
-  @IsString()
-  @MaxLength(256)
-  client_id?: string;
-
-  @ApiPropertyOptional(LEFT_EMPTY)
-  @IsOptional()
-  @IsString()
-  @MaxLength(1024)
-  client_secret?: string;
 }
