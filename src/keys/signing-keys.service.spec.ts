@@ -1,9 +1,8 @@
 import { ConflictException, Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { DataSource, Repository } from 'typeorm';
+import { MigratedDatabase, openMigratedDatabase } from '../../test/utils/test-database';
 import { authConfig } from '../config/auth.config';
-import { InitialSchema1732233600000 } from '../database/migrations/1732233600000-initial-schema';
-import { SigningKeyRotation1732233700000 } from '../database/migrations/1732233700000-signing-key-rotation';
 import { SecurityEvents } from '../events/security-events.service';
 import { CLOCK_SKEW_SECONDS } from '../tokens/clock-skew';
 import { SigningKey } from './entities/signing-key.entity';
@@ -39,19 +38,14 @@ function settings(overrides: Partial<AuthConfig> = {}): AuthConfig {
 }
 
 describe('SigningKeysService', () => {
+  let database: MigratedDatabase;
   let dataSource: DataSource;
   let rows: Repository<SigningKey>;
   let started: SigningKeysService[];
 
   beforeEach(async () => {
-    dataSource = new DataSource({
-      type: 'sqlite',
-      database: ':memory:',
-      entities: [SigningKey],
-      migrations: [InitialSchema1732233600000, SigningKeyRotation1732233700000],
-    });
-    await dataSource.initialize();
-    await dataSource.runMigrations();
+    database = await openMigratedDatabase('sqlite');
+    dataSource = database.dataSource;
     rows = dataSource.getRepository(SigningKey);
     started = [];
     jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
@@ -61,7 +55,7 @@ describe('SigningKeysService', () => {
     jest.restoreAllMocks();
     jest.useRealTimers();
     await Promise.all(started.map((service) => service.onModuleDestroy()));
-    await dataSource.destroy();
+    await database.close();
   });
 
   async function instance(overrides: Partial<AuthConfig> = {}): Promise<SigningKeysService> {

@@ -10,11 +10,10 @@ import {
   sign,
 } from 'node:crypto';
 import { DataSource, Repository } from 'typeorm';
+import { MigratedDatabase, openMigratedDatabase } from '../../test/utils/test-database';
 import { appConfig } from '../config/app.config';
 import { authConfig } from '../config/auth.config';
 import { JwtAlgorithm } from '../config/environment';
-import { InitialSchema1732233600000 } from '../database/migrations/1732233600000-initial-schema';
-import { SigningKeyRotation1732233700000 } from '../database/migrations/1732233700000-signing-key-rotation';
 import { SecurityEvents } from '../events/security-events.service';
 import { SigningKey } from '../keys/entities/signing-key.entity';
 import { newSigningKey } from '../keys/key-material';
@@ -98,6 +97,7 @@ const publishedKey = (keys: SigningKeysService) =>
   createPublicKey({ key: keys.jwks().keys[0], format: 'jwk' });
 
 describe('AccessTokensService', () => {
+  let database: MigratedDatabase;
   let dataSource: DataSource;
   let rows: Repository<SigningKey>;
   let started: SigningKeysService[];
@@ -110,14 +110,8 @@ describe('AccessTokensService', () => {
   beforeEach(async () => {
     jest.spyOn(Date, 'now').mockReturnValue(NOW_MS);
     jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
-    dataSource = new DataSource({
-      type: 'sqlite',
-      database: ':memory:',
-      entities: [SigningKey],
-      migrations: [InitialSchema1732233600000, SigningKeyRotation1732233700000],
-    });
-    await dataSource.initialize();
-    await dataSource.runMigrations();
+    database = await openMigratedDatabase('sqlite');
+    dataSource = database.dataSource;
     rows = dataSource.getRepository(SigningKey);
     // RSA keys are slow to make; starting with one already stored is what every restart does.
     await rows.insert({ ...storedKey, generation: 1, activatesAt: new Date(NOW_MS) });
@@ -127,7 +121,7 @@ describe('AccessTokensService', () => {
   afterEach(async () => {
     jest.restoreAllMocks();
     await Promise.all(started.map((keys) => keys.onModuleDestroy()));
-    await dataSource.destroy();
+    await database.close();
   });
 
   /** One instance of the service, built and started as Nest does, on the shared database. */
