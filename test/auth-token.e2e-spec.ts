@@ -1,4 +1,5 @@
 import * as argon2 from 'argon2';
+import { captureLogs } from './utils/captured-logs';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { DataSource } from 'typeorm';
 import { User } from '../src/users/entities/user.entity';
@@ -294,13 +295,18 @@ describe('POST /auth/token (password grant)', () => {
         `CREATE TRIGGER refuse_login_failed BEFORE INSERT ON audit_events ` +
           `FOR EACH ROW EXECUTE FUNCTION refuse_login_failed()`,
       );
+      const logs = captureLogs();
       try {
         const response = await t.http
           .post('/auth/token')
           .send({ username: user.username, password: 'not the password' })
           .expect(503);
         expect(response.body).toMatchObject({ error: 'temporarily_unavailable' });
+        expect(logs.lines(40).map((line) => line.msg)).toContain(
+          'Database unavailable: shutting down',
+        );
       } finally {
+        logs.release();
         await database.query('DROP TRIGGER refuse_login_failed ON audit_events');
         await database.query('DROP FUNCTION refuse_login_failed()');
       }

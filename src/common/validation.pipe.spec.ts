@@ -62,16 +62,7 @@ describe('createValidationPipe', () => {
     );
   });
 
-  it('hands back a DTO it already validated, even from another instance, without validating again', async () => {
-    const guardPipe = createValidationPipe();
-    const handlerPipe = createValidationPipe();
-    const validated = await guardPipe.transform({ username: 'ada' }, asBody(LoginBody));
-
-    await expect(handlerPipe.transform(validated, asBody(LoginBody))).resolves.toBe(validated);
-    expect(checks).toBe(1);
-  });
-
-  it('validates an instance of the DTO that it did not build itself', async () => {
+  it('validates an instance of the DTO, not only plain objects', async () => {
     const forged = Object.assign(new LoginBody(), { username: 'far too long a name' });
 
     await expect(createValidationPipe().transform(forged, asBody(LoginBody))).rejects.toThrow(
