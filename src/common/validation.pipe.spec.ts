@@ -8,7 +8,7 @@ import {
   ValidatorConstraintInterface,
 } from 'class-validator';
 import { RequestValidationException } from './request-validation.exception';
-import { createValidationPipe } from './validation.pipe';
+import { createValidationPipe, IgnoresUnknownFields } from './validation.pipe';
 
 let checks = 0;
 
@@ -30,6 +30,13 @@ class LoginBody {
 class OtherBody {
   @IsString()
   @MaxLength(3)
+  username!: string;
+}
+
+@IgnoresUnknownFields()
+class OAuthBody {
+  @IsString()
+  @MaxLength(8)
   username!: string;
 }
 
@@ -77,5 +84,21 @@ describe('createValidationPipe', () => {
     await expect(pipe.transform(validated, asBody(OtherBody))).rejects.toThrow(
       RequestValidationException,
     );
+  });
+
+  it('drops the unknown fields of a body marked IgnoresUnknownFields, prototype names included', async () => {
+    const body = await createValidationPipe().transform(
+      { username: 'ada', resource: 'https://api', roles: ['admin'], constructor: 'x' },
+      asBody(OAuthBody),
+    );
+
+    expect(body).toBeInstanceOf(OAuthBody);
+    expect({ ...(body as object) }).toEqual({ username: 'ada' });
+  });
+
+  it('still checks the declared fields of such a body', async () => {
+    await expect(
+      createValidationPipe().transform({ username: ['ada'], extra: 1 }, asBody(OAuthBody)),
+    ).rejects.toThrow(RequestValidationException);
   });
 });

@@ -1,4 +1,4 @@
-import { ArgumentMetadata, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, ValidationPipe, ValidationPipeOptions } from '@nestjs/common';
 import {
   FieldError,
   RequestValidationException,
@@ -53,17 +53,46 @@ function refuseMalformedInput(value: unknown, { data, type }: ArgumentMetadata):
   }
 }
 
+const IGNORES_UNKNOWN_FIELDS = Symbol('ignoresUnknownFields');
+
+/**
+ * For the OAuth endpoints' bodies: parameters the DTO does not declare are dropped, not refused
+ * (RFC 6749 section 3.2, RFC 7009, RFC 7662); declared ones keep their type checks.
+ */
+export const IgnoresUnknownFields = (): ClassDecorator => (target) =>
+  Reflect.defineMetadata(IGNORES_UNKNOWN_FIELDS, true, target);
+
+function ignoresUnknownFields({ metatype }: ArgumentMetadata): boolean {
+  return metatype !== undefined && Reflect.getMetadata(IGNORES_UNKNOWN_FIELDS, metatype) === true;
+}
+
+function withoutInheritedNames(value: unknown): unknown {
+  return isObject(value)
+    ? Object.fromEntries(Object.entries(value).filter(([key]) => !(key in Object.prototype)))
+    : value;
+}
+
 class GuardedValidationPipe extends ValidationPipe {
+  private readonly lenient: ValidationPipe;
+
+  constructor(options: ValidationPipeOptions) {
+    super(options);
+    this.lenient = new ValidationPipe({ ...options, forbidNonWhitelisted: false });
+  }
+
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (this.toValidate(metadata)) {
       refuseMalformedInput(value, metadata);
+    }
+    if (ignoresUnknownFields(metadata)) {
+      return this.lenient.transform(withoutInheritedNames(value), metadata);
     }
     refuseInheritedNames(value, metadata);
     return super.transform(value, metadata);
   }
 }
 
-/** Unknown fields are refused: that stops mass assignment of `roles` or `disabled`. */
+/** Unknown fields are refused (but see IgnoresUnknownFields): no mass assignment of `roles`. */
 export function createValidationPipe(): ValidationPipe {
   return new GuardedValidationPipe({
     whitelist: true,

@@ -1,10 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { IgnoresUnknownFields } from '../../common/validation.pipe';
 import { ClientAuthenticationBody } from './client-authentication-body';
 
 export const TOKEN_TYPE_HINTS = ['access_token', 'refresh_token'] as const;
 
 /** The body of RFC 7009 revocation and RFC 7662 introspection requests. */
+@IgnoresUnknownFields()
 export class TokenReferenceDto extends ClientAuthenticationBody {
   @ApiProperty({ description: 'An access token or a refresh token' })
   @IsString()

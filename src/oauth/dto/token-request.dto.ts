@@ -1,11 +1,13 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { IgnoresUnknownFields } from '../../common/validation.pipe';
 import { SingleLineText } from '../../common/single-line-text.decorator';
 import { ClientAuthenticationBody, LEFT_EMPTY } from './client-authentication-body';
 
 export const GRANT_TYPES = ['password', 'refresh_token', 'client_credentials'] as const;
 export type GrantType = (typeof GRANT_TYPES)[number];
 
+@IgnoresUnknownFields()
 export class TokenRequestDto extends ClientAuthenticationBody {
   @ApiPropertyOptional({ enum: GRANT_TYPES, default: 'password' })
   @IsOptional()
@@ -41,6 +43,5 @@ export class TokenRequestDto extends ClientAuthenticationBody {
   })
   @IsOptional()
   @IsString()
-  @MaxLength(512)
   refresh_token?: string;
 }
