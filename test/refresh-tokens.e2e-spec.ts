@@ -108,16 +108,32 @@ describe('refresh tokens', () => {
     }
   });
 
-  it('refuses unknown, malformed and missing refresh tokens with 400', async () => {
-    for (const token of ['nope', 'x'.repeat(43), '']) {
+  it('answers a refresh token that is not one of ours in any way with 400 invalid_grant', async () => {
+    const pair = await passwordGrant(t, await registerUser(t));
+    for (const token of [
+      'nope',
+      'x'.repeat(43),
+      'x'.repeat(10_000),
+      pair.access_token,
+      '\u00e9t\u00e9',
+    ]) {
       const response = await refreshGrant(t, token).expect(400);
-      expect((response.body as { error: string }).error).toMatch(/invalid_grant|invalid_request/);
+      expect(response.body).toEqual({
+        error: 'invalid_grant',
+        error_description: 'The refresh token is invalid, expired or revoked',
+      });
     }
-    await t.http.post('/auth/token').send({ grant_type: 'refresh_token' }).expect(400);
-    await t.http
-      .post('/auth/token')
-      .send({ grant_type: 'refresh_token', refresh_token: ['a'] })
-      .expect(400);
+  });
+
+  it('answers a missing or mistyped refresh token with 400 invalid_request', async () => {
+    for (const body of [
+      { grant_type: 'refresh_token' },
+      { grant_type: 'refresh_token', refresh_token: '' },
+      { grant_type: 'refresh_token', refresh_token: ['a'] },
+    ]) {
+      const response = await t.http.post('/auth/token').send(body).expect(400);
+      expect(response.body).toMatchObject({ error: 'invalid_request' });
+    }
   });
 
   it('ends a family after its idle lifetime and after its absolute lifetime', async () => {
