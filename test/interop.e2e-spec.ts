@@ -121,6 +121,50 @@ describe('interoperability with openid-client and jose', () => {
     });
   });
 
+  it('accepts the extra parameters real clients send: resource, audience, client_id beside Basic', async () => {
+    const user = await registerUser(t);
+    const login = await clientFor(firstParty).grant({
+      grant_type: 'password',
+      username: user.username,
+      password: user.password,
+      client_id: firstParty.clientId,
+      resource: 'https://api.example.com',
+      audience: 'orders',
+      scope: '',
+    });
+    await verifyAsPeer(login.access_token as string);
+    const refreshed = await clientFor(firstParty).refresh(login.refresh_token as string, {
+      exchangeBody: { resource: 'https://api.example.com' },
+    });
+    await verifyAsPeer(refreshed.access_token as string);
+  });
+
+  it('serves a public client that sends its client_id alone (token_endpoint_auth_method none)', async () => {
+    const adminToken = await login(t, ADMIN);
+    const registered = (
+      await t.http
+        .post('/clients')
+        .set({ Authorization: `Bearer ${adminToken}` })
+        .send({ name: 'spa', scopes: [], public: true })
+        .expect(201)
+    ).body as RegisteredClient;
+    const app = new issuer.Client({
+      client_id: registered.clientId,
+      token_endpoint_auth_method: 'none',
+    });
+    const user = await registerUser(t);
+    const tokens = await app.grant({
+      grant_type: 'password',
+      username: user.username,
+      password: user.password,
+    });
+    const { payload } = await verifyAsPeer(tokens.access_token as string);
+    expect(payload.client_id).toBe(registered.clientId);
+    await expect(app.refresh(tokens.refresh_token as string)).resolves.toHaveProperty(
+      'access_token',
+    );
+  });
+
   it('reports a wrong client secret as invalid_client', async () => {
     const impostor = clientFor({ ...service, clientSecret: 'not-the-secret' });
     await expect(impostor.grant({ grant_type: 'client_credentials' })).rejects.toMatchObject({

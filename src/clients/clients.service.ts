@@ -1,4 +1,4 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Repository } from 'typeorm';
@@ -25,15 +25,23 @@ export class ClientsService {
   async create(
     input: CreateClientDto,
     initiator: Initiator,
-  ): Promise<{ client: Client; clientSecret: string }> {
+  ): Promise<{ client: Client; clientSecret?: string }> {
+    const isPublic = input.public === true;
+    const grants = input.grants ?? (isPublic ? ['password', 'refresh_token'] : ['client_credentials']);
+    if (isPublic && grants.includes('client_credentials')) {
+      throw new BadRequestException(
+        'A public client has no secret, so it cannot use the client_credentials grant',
+      );
+    }
     const clientId = `pc_${randomBytes(12).toString('base64url')}`;
-    const clientSecret = randomBytes(32).toString('base64url');
+    const clientSecret = isPublic ? undefined : randomBytes(32).toString('base64url');
     await this.clients.insert({
       clientId,
       name: input.name,
-      secretHash: sha256(clientSecret).toString('hex'),
+      secretHash: clientSecret === undefined ? '' : sha256(clientSecret).toString('hex'),
       scopes: input.scopes,
-      grants: input.grants ?? ['client_credentials'],
+      grants,
+      public: isPublic,
       createdAt: new Date(),
     });
     const client = await this.clients.findOneByOrFail({ clientId });
@@ -41,7 +49,7 @@ export class ClientsService {
       type: 'client_created',
       clientId,
       context: initiator.context,
-      detail: { actorId: initiator.actorId ?? null, name: client.name },
+      detail: { actorId: initiator.actorId ?? null, name: client.name, public: isPublic },
     });
     return { client, clientSecret };
   }
@@ -71,8 +79,11 @@ export class ClientsService {
     });
   }
 
-  /** Constant-time, and compared for an unknown client too. */
-  async verify(clientId: string, secret: string): Promise<Client | null> {
+  /**
+   * The client these credentials prove, or null: a confidential client's secret compared in
+   * constant time (for an unknown client too), or a public client's id with no secret at all.
+   */
+  async authenticate(clientId: string, secret: string): Promise<Client | null> {
     if (!POSSIBLE_CLIENT_ID.test(clientId)) {
       return null;
     }
@@ -81,6 +92,9 @@ export class ClientsService {
       .addSelect('client.secretHash')
       .where('client.clientId = :clientId', { clientId })
       .getOne();
+    if (client?.public) {
+      return secret === '' ? client : null;
+    }
     const presented = sha256(secret);
     const stored = client ? Buffer.from(client.secretHash, 'hex') : Buffer.alloc(presented.length);
     return client && timingSafeEqual(presented, stored) ? client : null;

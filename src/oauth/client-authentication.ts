@@ -50,7 +50,9 @@ function presentedCredentials(
   const inBody = body.client_id
     ? { clientId: body.client_id, clientSecret: body.client_secret ?? '' }
     : undefined;
-  if (basic && (inBody || body.client_secret)) {
+  // client_id beside Basic only names the same client again (RFC 6749 section 2.3.1 forbids two
+  // methods, and a secret is what makes one).
+  if (basic && (body.client_secret || (inBody && inBody.clientId !== basic.clientId))) {
     throw new OAuthException('invalid_request', 'Use one client authentication method, not two');
   }
   return basic ?? inBody;
@@ -75,7 +77,7 @@ export class ClientAuthentication {
     if (!credentials) {
       return undefined;
     }
-    const client = await this.clients.verify(credentials.clientId, credentials.clientSecret);
+    const client = await this.clients.authenticate(credentials.clientId, credentials.clientSecret);
     if (!client) {
       throw invalidClient();
     }

@@ -8,6 +8,8 @@ import { Public } from '../auth/decorators/public.decorator';
 import { USER_SCOPES } from './scopes';
 
 const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post'];
+// Public clients send their client_id alone.
+const WITH_PUBLIC_CLIENTS = [...CLIENT_AUTH_METHODS, 'none'];
 
 @ApiTags('discovery')
 @Controller('.well-known')
@@ -28,11 +30,12 @@ export class DiscoveryController {
       introspection_endpoint: `${base}/auth/introspect`,
       jwks_uri: `${base}/.well-known/jwks.json`,
       grant_types_supported: [...GRANT_TYPES],
-      // No authorization endpoint: every grant here is a direct token request.
-      response_types_supported: [],
+      // REQUIRED by RFC 8414, and validators refuse an empty list; there is no authorization
+      // endpoint, so `none` (no response type issues anything).
+      response_types_supported: ['none'],
       scopes_supported: USER_SCOPES,
-      token_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
-      revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS, 'none'],
+      token_endpoint_auth_methods_supported: WITH_PUBLIC_CLIENTS,
+      revocation_endpoint_auth_methods_supported: WITH_PUBLIC_CLIENTS,
       introspection_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
     };
   }

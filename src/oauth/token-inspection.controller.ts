@@ -70,7 +70,9 @@ export class TokenInspectionController {
     @Body() body: TokenReferenceDto,
     @Req() request: FastifyRequest,
   ): Promise<IntrospectionResponseDto> {
-    if (!(await this.clientAuthentication.authenticate(request, body))) {
+    // RFC 7662 section 2.1: only a client that proved who it is; a public client proves nothing.
+    const client = await this.clientAuthentication.authenticate(request, body);
+    if (!client || client.public) {
       throw invalidClient();
     }
     return this.introspection.introspect(body.token, body.token_type_hint);

@@ -1,5 +1,8 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Client } from '../entities/client.entity';
+
+/** RFC 7591's names: how the client authenticates at the token endpoint. */
+export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'none'] as const;
 
 export class ClientResponse {
   @ApiProperty()
@@ -14,13 +17,22 @@ export class ClientResponse {
   @ApiProperty({ type: [String] })
   grants: string[];
 
+  @ApiProperty({ description: 'No secret; it sends its client_id alone' })
+  public: boolean;
+
+  @ApiProperty({
+    enum: CLIENT_AUTH_METHODS,
+    description: 'client_secret_basic: HTTP Basic, or client_secret_post (the secret in the body)',
+  })
+  tokenEndpointAuthMethod: (typeof CLIENT_AUTH_METHODS)[number];
+
   @ApiProperty({ format: 'date-time' })
   createdAt: string;
 }
 
 export class CreatedClientResponse extends ClientResponse {
-  @ApiProperty({ description: 'Shown once: only its hash is stored' })
-  clientSecret: string;
+  @ApiPropertyOptional({ description: 'Shown once: only its hash is stored. None for a public client' })
+  clientSecret?: string;
 }
 
 export function toClientResponse(client: Client): ClientResponse {
@@ -29,6 +41,8 @@ export function toClientResponse(client: Client): ClientResponse {
     name: client.name,
     scopes: client.scopes,
     grants: client.grants,
+    public: client.public,
+    tokenEndpointAuthMethod: client.public ? 'none' : 'client_secret_basic',
     createdAt: client.createdAt.toISOString(),
   };
 }

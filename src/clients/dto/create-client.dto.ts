@@ -3,6 +3,7 @@ import {
   ArrayMaxSize,
   ArrayUnique,
   IsArray,
+  IsBoolean,
   IsIn,
   IsString,
   Matches,
@@ -31,11 +32,24 @@ export class CreateClientDto {
   @Matches(SCOPE_PATTERN, { each: true, message: `each scope must match ${SCOPE_PATTERN.source}` })
   scopes: string[];
 
-  @ApiPropertyOptional({ enum: CLIENT_GRANTS, isArray: true, default: ['client_credentials'] })
+  @ApiPropertyOptional({
+    enum: CLIENT_GRANTS,
+    isArray: true,
+    description: 'Default: client_credentials; for a public client, password and refresh_token',
+  })
   // Not IsOptional: `null` must not reach the NOT NULL column.
   @ValidateIf((_object: object, value: unknown) => value !== undefined)
   @IsArray()
   @ArrayUnique()
   @IsIn(CLIENT_GRANTS, { each: true })
   grants?: ClientGrant[];
+
+  // Swagger UI would otherwise pre-fill `true`.
+  @ApiPropertyOptional({
+    example: false,
+    description: 'A first-party app that cannot keep a secret: no secret, no client_credentials',
+  })
+  @ValidateIf((_object: object, value: unknown) => value !== undefined)
+  @IsBoolean()
+  public?: boolean;
 }

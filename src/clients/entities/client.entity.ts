@@ -18,6 +18,10 @@ export class Client {
   @Column({ type: 'simple-json' })
   grants: string[];
 
+  /** No secret (RFC 6749 section 2.1): it names itself by client_id alone, for users' grants only. */
+  @Column({ type: 'boolean', default: false })
+  public: boolean;
+
   @Column({ type: Date })
   createdAt: Date;
 }

@@ -20,13 +20,16 @@ export class AuthorizationServerMetadataResponse {
   @ApiProperty({ type: [String], example: ['password', 'refresh_token', 'client_credentials'] })
   grant_types_supported: string[];
 
-  @ApiProperty({ type: [String], example: [], description: 'Empty: no authorization endpoint' })
+  @ApiProperty({ type: [String], example: ['none'], description: 'No authorization endpoint' })
   response_types_supported: string[];
 
   @ApiProperty({ type: [String], example: ['profile'] })
   scopes_supported: string[];
 
-  @ApiProperty({ type: [String], example: ['client_secret_basic', 'client_secret_post'] })
+  @ApiProperty({
+    type: [String],
+    example: ['client_secret_basic', 'client_secret_post', 'none'],
+  })
   token_endpoint_auth_methods_supported: string[];
 
   @ApiProperty({

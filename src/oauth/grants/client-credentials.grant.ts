@@ -16,7 +16,7 @@ export class ClientCredentialsGrant implements TokenGrant {
   ) {}
 
   async issue({ body, client, context }: GrantRequest): Promise<TokenResponseDto> {
-    if (!client) {
+    if (!client || client.public) {
       throw new OAuthException(
         'invalid_client',
         'client_credentials needs client authentication',
