@@ -1,5 +1,5 @@
 import { generateKeyPairSync, KeyObject, randomUUID } from 'node:crypto';
-import { JWTPayload, SignJWT } from 'jose';
+import { decodeJwt, JWTPayload, SignJWT } from 'jose';
 import { SigningKeysService } from '../src/keys/signing-keys.service';
 import { bearer, login, registerUser, startTestApp, TestApp } from './utils/test-app';
 
@@ -13,12 +13,14 @@ describe('a protected route refuses forged and mangled access tokens', () => {
   let user: { id: string; username: string };
   let genuine: string;
   let serviceKey: { kid: string; privateKey: KeyObject };
+  let sessionId: string;
 
   beforeAll(async () => {
     t = await startTestApp();
     const registered = await registerUser(t);
     user = registered;
     genuine = await login(t, registered);
+    sessionId = decodeJwt(genuine).sid as string;
     serviceKey = t.app.get(SigningKeysService).currentSigningKey();
   });
 
@@ -40,6 +42,7 @@ describe('a protected route refuses forged and mangled access tokens', () => {
       roles: ['user'],
       preferred_username: user.username,
       token_version: 0,
+      sid: sessionId,
       ...overrides,
     };
   }
@@ -138,10 +141,30 @@ describe('a protected route refuses forged and mangled access tokens', () => {
   });
 
   it('refuses an expired token, allowing 30 seconds of clock skew', async () => {
-    await expectRefused(await signWithServiceKey(claims({ iat: now() - 1000, exp: now() - 60 })));
+    await expectRefused(await signWithServiceKey(claims({ iat: now() - 900, exp: now() - 60 })));
     await t.http
       .get('/users/me')
-      .set(bearer(await signWithServiceKey(claims({ iat: now() - 1000, exp: now() - 10 }))))
+      .set(bearer(await signWithServiceKey(claims({ iat: now() - 900, exp: now() - 10 }))))
+      .expect(200);
+  });
+
+  // What follows only matters to someone holding a signing key, which is exactly when it matters.
+  it("refuses a user's token that names another user's session", async () => {
+    const other = await login(t, await registerUser(t));
+    await t.http.get('/users/me').set(bearer(other)).expect(200);
+    await expectRefused(await signWithServiceKey(claims({ sid: decodeJwt(other).sid })));
+  });
+
+  it("refuses a user's token that names no session", async () => {
+    await expectRefused(await signWithServiceKey(claims({ sid: undefined })));
+  });
+
+  it('refuses a token that lives longer than the configured lifetime, beyond the skew', async () => {
+    const iat = now() - 5;
+    await expectRefused(await signWithServiceKey(claims({ iat, exp: iat + 900 + 31 })));
+    await t.http
+      .get('/users/me')
+      .set(bearer(await signWithServiceKey(claims({ iat, exp: iat + 900 + 30 }))))
       .expect(200);
   });
 

@@ -1,5 +1,7 @@
 import { ForbiddenException } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
 import { Client } from '../clients/entities/client.entity';
+import { authConfig } from '../config/auth.config';
 import { Session } from '../sessions/entities/session.entity';
 import { User } from '../users/entities/user.entity';
 import { InvalidAccessTokenException } from './invalid-access-token.exception';
@@ -8,6 +10,8 @@ import { PrincipalsService } from './principals.service';
 
 const NOW_SECONDS = 1_767_225_600;
 const USER_ID = '0b9f6f0e-4a34-4d4b-9a0e-6f8f3b1f2c11';
+const SESSION_ID = '5c1e0a2b-3d4f-4a6b-8c7d-9e0f1a2b3c4d';
+const LIFETIME = 900;
 
 function storedUser(overrides: Partial<User> = {}): User {
   return Object.assign(new User(), {
@@ -54,6 +58,7 @@ function claims(overrides: Record<string, unknown> = {}): Record<string, unknown
     roles: ['admin'],
     preferred_username: 'Ada',
     token_version: 3,
+    sid: SESSION_ID,
     ...overrides,
   };
 }
@@ -82,7 +87,12 @@ function setup() {
     PrincipalStateService,
     'current'
   >;
-  const auth = new PrincipalsService(principalState as unknown as PrincipalStateService);
+  const auth = new PrincipalsService(
+    principalState as unknown as PrincipalStateService,
+    {
+      accessTokenTtl: LIFETIME,
+    } as ConfigType<typeof authConfig>,
+  );
   return { auth, users, sessions, clients, denylist };
 }
 
@@ -105,7 +115,7 @@ describe('PrincipalsService', () => {
         username: 'Ada',
         roles: ['user'],
         tokenId: '6a1f3c0e-8b7d-4e2a-9c5f-0d4b3a2e1f00',
-        sessionId: undefined,
+        sessionId: SESSION_ID,
         clientId: undefined,
         account: storedUser({ roles: ['user'] }),
       });
@@ -163,6 +173,7 @@ describe('PrincipalsService', () => {
         Object.assign(new Client(), { clientId: 'pc_svc', name: 'svc', scopes: [], grants: [] }),
       );
       const clientToken = claims({ sub: 'pc_svc', client_id: 'pc_svc' });
+      delete clientToken.sid;
       delete clientToken.preferred_username;
       delete clientToken.roles;
       delete clientToken.token_version;
@@ -170,6 +181,30 @@ describe('PrincipalsService', () => {
       await expect(auth.userFor(clientToken)).rejects.toBeInstanceOf(ForbiddenException);
       await expect(auth.principalFor(clientToken)).resolves.toMatchObject({ kind: 'client' });
       expect(users.findById).not.toHaveBeenCalled();
+    });
+
+    it("refuses a user's token without a session, or whose session is another user's", async () => {
+      const { auth, users, sessions } = setup();
+      users.findById.mockResolvedValue(storedUser());
+
+      await expect(auth.userFor(claims({ sid: undefined }))).rejects.toBeInstanceOf(
+        InvalidAccessTokenException,
+      );
+      sessions.findById.mockResolvedValue({ ...liveSession(SESSION_ID), userId: 'someone-else' });
+      await expect(auth.userFor(claims())).rejects.toBeInstanceOf(InvalidAccessTokenException);
+    });
+
+    it('refuses a token that lives longer than the service issues them', async () => {
+      const { auth, users } = setup();
+      users.findById.mockResolvedValue(storedUser());
+      const iat = NOW_SECONDS - 60;
+
+      await expect(auth.userFor(claims({ iat, exp: iat + LIFETIME + 30 }))).resolves.toMatchObject({
+        id: USER_ID,
+      });
+      await expect(auth.userFor(claims({ iat, exp: iat + LIFETIME + 31 }))).rejects.toBeInstanceOf(
+        InvalidAccessTokenException,
+      );
     });
 
     it.each(['sub', 'jti', 'iat', 'exp'])(

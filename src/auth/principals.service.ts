@@ -1,4 +1,6 @@
-import { ForbiddenException, Injectable } from '@nestjs/common';
+import { ForbiddenException, Inject, Injectable } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { authConfig } from '../config/auth.config';
 import { Client } from '../clients/entities/client.entity';
 import { isSessionLive } from '../sessions/session-liveness';
 import { AccessTokenClaims, accessTokenClaims, isClientToken } from '../tokens/access-token-claims';
@@ -14,12 +16,15 @@ export type Principal =
 /** What a signature cannot vouch for: revocation, session, client, and the account's state. */
 @Injectable()
 export class PrincipalsService {
-  constructor(private readonly principalState: PrincipalStateService) {}
+  constructor(
+    private readonly principalState: PrincipalStateService,
+    @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
+  ) {}
 
   async principalFor(payload: unknown): Promise<Principal> {
     let claims: AccessTokenClaims;
     try {
-      claims = accessTokenClaims(payload);
+      claims = accessTokenClaims(payload, this.config.accessTokenTtl);
     } catch {
       throw new InvalidAccessTokenException();
     }
@@ -36,7 +41,9 @@ export class PrincipalsService {
       throw new ForbiddenException('This account is disabled');
     }
     const sessionEnded = session !== undefined && (session === null || !isSessionLive(session));
-    if (revoked || sessionEnded || client === null) {
+    // A user's token comes from a login, whose session must be that user's own.
+    const unbound = !clientToken && (session === undefined || session?.userId !== claims.sub);
+    if (revoked || sessionEnded || unbound || client === null) {
       throw new InvalidAccessTokenException();
     }
     if (clientToken) {

@@ -29,7 +29,7 @@ const isOptional = (value: unknown, type: 'string' | 'number'): boolean =>
 
 // What a signature cannot vouch for: the claims relied on are present and typed, and `iat` is not
 // in the future (the JWT library does not check that).
-export function accessTokenClaims(payload: unknown): AccessTokenClaims {
+export function accessTokenClaims(payload: unknown, lifetimeSeconds: number): AccessTokenClaims {
   const claims = (typeof payload === 'object' && payload !== null ? payload : {}) as Record<
     keyof AccessTokenClaims,
     unknown
@@ -49,6 +49,10 @@ export function accessTokenClaims(payload: unknown): AccessTokenClaims {
   }
   if (claims.iat > Math.floor(Date.now() / 1000) + CLOCK_SKEW_SECONDS) {
     throw new RejectedTokenError('The token was issued in the future');
+  }
+  // Only a holder of a signing key could mint a longer one; that is when it matters.
+  if (claims.exp - claims.iat > lifetimeSeconds + CLOCK_SKEW_SECONDS) {
+    throw new RejectedTokenError('The token lives longer than the service issues them');
   }
   return claims as unknown as AccessTokenClaims;
 }

@@ -95,7 +95,7 @@ export class AccessTokensService {
     } catch (error) {
       throw new RejectedTokenError(error instanceof Error ? error.message : String(error));
     }
-    return accessTokenClaims(payload);
+    return accessTokenClaims(payload, this.auth.accessTokenTtl);
   }
 
   /** verify(), with undefined for a token that is not a valid access token of ours. */
