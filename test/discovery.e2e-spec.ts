@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { decodeJwt } from 'jose';
 import { passwordGrant } from './utils/oauth';
 import { registerUser, startTestApp, TestApp } from './utils/test-app';
@@ -58,6 +59,45 @@ describe('GET /.well-known/oauth-authorization-server', () => {
     expect(metadata.token_endpoint_auth_methods_supported.sort()).toEqual([
       'client_secret_basic',
       'client_secret_post',
+      'none',
     ]);
   });
 });
+
+/** Authlib (Debian's python3-authlib, which .ci/run installs) validates every RFC 8414 member. */
+const AUTHLIB = '/usr/bin/python3';
+const authlibInstalled = spawnSync(AUTHLIB, ['-c', 'import authlib']).status === 0;
+
+if (authlibInstalled) {
+  describe('the metadata document, checked by a third-party validator', () => {
+    let t: TestApp;
+
+    beforeAll(async () => {
+      // Authlib requires an https issuer, as RFC 8414 section 2 does.
+      t = await startTestApp({ ISSUER: 'https://auth.portcullis.test' });
+    });
+
+    afterAll(async () => {
+      await t.close();
+    });
+
+    it("passes Authlib's AuthorizationServerMetadata.validate()", async () => {
+      const { text } = await t.http.get('/.well-known/oauth-authorization-server').expect(200);
+      const check = spawnSync(
+        AUTHLIB,
+        [
+          '-c',
+          'import json, sys\n' +
+            'from authlib.oauth2.rfc8414 import AuthorizationServerMetadata\n' +
+            'AuthorizationServerMetadata(json.load(sys.stdin)).validate()\n' +
+            'print("valid")',
+        ],
+        { input: text, encoding: 'utf8' },
+      );
+      expect({ stdout: check.stdout.trim(), stderr: check.stderr }).toEqual({
+        stdout: 'valid',
+        stderr: '',
+      });
+    });
+  });
+}
