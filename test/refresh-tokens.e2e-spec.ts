@@ -330,6 +330,21 @@ describe('refresh tokens with REFRESH_REUSE_GRACE', () => {
     await t.http.get('/users/me').set(bearer(replayed.access_token)).expect(200);
   });
 
+  it('answers 20 concurrent presentations of one token with one successor pair, however they interleave', async () => {
+    for (let round = 0; round < 3; round++) {
+      const first = await passwordGrant(t, await registerUser(t));
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, () => refreshGrant(t, first.refresh_token)),
+      );
+      expect(answers.map((answer) => answer.status)).toEqual(Array(20).fill(200));
+      const pairs = answers.map((answer) => answer.body as TokenPair);
+      expect(new Set(pairs.map((pair) => pair.refresh_token)).size).toBe(1);
+      // The family is alive: the successor works, once.
+      await t.http.get('/users/me').set(bearer(pairs[0].access_token)).expect(200);
+      await refreshGrant(t, pairs[0].refresh_token).expect(200);
+    }
+  });
+
   it('treats a replay of the parent as theft once the successor has been used', async () => {
     const first = await passwordGrant(t, await registerUser(t));
     const second = (await refreshGrant(t, first.refresh_token).expect(200)).body as TokenPair;

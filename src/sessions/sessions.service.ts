@@ -2,7 +2,7 @@ import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { IsNull, MoreThan, Repository } from 'typeorm';
+import { IsNull, MoreThan, Not, Repository } from 'typeorm';
 import { authConfig } from '../config/auth.config';
 import { User } from '../users/entities/user.entity';
 import { RequestContext } from '../common/request-context';
@@ -254,10 +254,11 @@ export class SessionsService {
     if (!successor) {
       return undefined;
     }
-    const unused = await this.tokens.existsBy({
+    // Not yet stored counts as unused: a replay can overtake the winner's insert of it.
+    const used = await this.tokens.existsBy({
       tokenHash: hashRefreshToken(successor.refreshToken),
-      usedAt: IsNull(),
+      usedAt: Not(IsNull()),
     });
-    return unused ? successor : undefined;
+    return used ? undefined : successor;
   }
 }
