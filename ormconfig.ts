@@ -1,10 +1,10 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { databaseConfig } from './src/config/database.config';
-import { dataSourceOptions, ensureDatabaseFolder } from './src/database/data-source-options';
+import { dataSourceOptions, prepareSqliteFile } from './src/database/data-source-options';
 
 // The TypeORM CLI's data source, built from the same validated configuration as the app.
 const database = databaseConfig();
-ensureDatabaseFolder(database);
+prepareSqliteFile(database);
 
 export default new DataSource(dataSourceOptions(database));

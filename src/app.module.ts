@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigType } from '@nestjs/config';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSourceOptions } from 'typeorm';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { ClientsModule } from './clients/clients.module';
@@ -9,7 +10,11 @@ import { ProblemDetailsFilter } from './common/problem-details.filter';
 import { createValidationPipe } from './common/validation.pipe';
 import { configNamespaces, databaseConfig } from './config';
 import { DatabaseModule } from './database/database.module';
-import { dataSourceOptions, ensureDatabaseFolder } from './database/data-source-options';
+import {
+  dataSourceOptions,
+  openDataSource,
+  prepareSqliteFile,
+} from './database/data-source-options';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { KeysModule } from './keys/keys.module';
@@ -29,8 +34,14 @@ import { UsersModule } from './users/users.module';
     TypeOrmModule.forRootAsync({
       inject: [databaseConfig.KEY],
       useFactory: (database: ConfigType<typeof databaseConfig>) => {
-        ensureDatabaseFolder(database);
-        return { ...dataSourceOptions(database), migrationsRun: true };
+        prepareSqliteFile(database);
+        return dataSourceOptions(database);
+      },
+      dataSourceFactory: (options?: DataSourceOptions) => {
+        if (!options) {
+          throw new Error('TypeORM gave no data source options');
+        }
+        return openDataSource(options);
       },
     }),
     DatabaseModule,

@@ -4,6 +4,7 @@ import { Logger } from 'nestjs-pino';
 import type { Logger as RootLogger } from 'pino';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { drainHandlersOnClose } from './common/drain-on-close';
+import { armBodyDeadline, clientErrorHandler } from './common/request-deadlines';
 import { isOAuthRoute } from './common/oauth-route';
 import { sendErrorResponse } from './common/problem-details.filter';
 import { securityHeaders, securityHeadersFor } from './platform/security-headers';
@@ -67,6 +68,7 @@ export function createFastifyAdapter(): FastifyAdapter {
       setCommonHeaders(request, reply);
       sendErrorResponse(error, request, reply);
     },
+    clientErrorHandler: clientErrorHandler(SECURITY_HEADERS.api),
   });
 }
 
@@ -74,8 +76,10 @@ export function createFastifyAdapter(): FastifyAdapter {
 export function configureApp(app: NestFastifyApplication): NestFastifyApplication {
   app.useLogger(app.get(Logger));
   const fastify = app.getHttpAdapter().getInstance();
+  const { requestTimeoutMs, corsOrigins } = app.get<OperationsConfig>(operationsConfig.KEY);
   fastify.addHook('onRequest', (request, reply, done) => {
     setCommonHeaders(request, reply);
+    armBodyDeadline(request, reply, requestTimeoutMs);
     // JSON everywhere but the OAuth endpoints: a form body is what a cross-site HTML form can post
     // without a CORS preflight.
     const type = request.headers['content-type'];
@@ -98,7 +102,6 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
   );
   // Fastify parses text/plain by default; no route takes it, so it gets 415 like any other type.
   fastify.removeContentTypeParser('text/plain');
-  const { corsOrigins } = app.get<OperationsConfig>(operationsConfig.KEY);
   if (corsOrigins.length > 0) {
     app.enableCors({
       origin: corsOrigins,

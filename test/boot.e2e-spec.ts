@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { passwordLogin } from './utils/built-app';
+import { BuiltApp, passwordLogin, startBuiltApp, stopBuiltApp } from './utils/built-app';
 import { createTestDatabase, TestDatabase } from './utils/test-database';
 
 const MAIN = resolve(__dirname, '../dist/src/main.js');
@@ -232,3 +232,29 @@ describe('the built app at start-up', () => {
     });
   });
 });
+
+// SQLite is one file taken by one writer at a time; the race is PostgreSQL's.
+if (process.env.E2E_DATABASE === 'postgres') {
+  describe('several instances starting together on an empty PostgreSQL database', () => {
+    let database: TestDatabase;
+    const apps: BuiltApp[] = [];
+
+    beforeAll(async () => {
+      database = await createTestDatabase();
+    });
+
+    afterAll(async () => {
+      await Promise.all(apps.map((app) => stopBuiltApp(app)));
+      await database.drop();
+    });
+
+    it('migrate under a lock: every one starts at the first attempt', async () => {
+      const env = { DATABASE_URL: database.url, LOG_LEVEL: 'info' };
+      apps.push(...(await Promise.all([1, 2, 3].map(() => startBuiltApp(env)))));
+      for (const app of apps) {
+        expect((await fetch(`${app.url}/health/ready`)).status).toBe(200);
+        expect(app.stdout()).not.toMatch(/Unable to connect to the database|Retrying/);
+      }
+    });
+  });
+}

@@ -491,18 +491,42 @@ describe('operations', () => {
       );
 
       expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+      expect(answer).toMatch(/content-type: application\/problem\+json/i);
+      expect(answer).toMatch(/x-content-type-options: nosniff/i);
       expect(closedAfter).toBeGreaterThanOrEqual(900);
       expect(closedAfter).toBeLessThan(10000);
     });
 
-    it('closes a connection whose body stops arriving', async () => {
+    it('answers 408 at REQUEST_TIMEOUT to a body that stops arriving, and closes the connection', async () => {
       const port = Number(new URL(tuned.url as string).port);
-      const head = 'POST /auth/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n';
+      const head = 'POST /auth/register HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n';
 
-      const { closedAfter } = await openSocket(port, `${head}Content-Length: 100\r\n\r\n{"a":`);
+      const { answer, closedAfter } = await openSocket(
+        port,
+        `${head}Content-Length: 100\r\n\r\n{"a":`,
+      );
 
+      expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+      expect(answer).toMatch(/content-type: application\/problem\+json/i);
+      expect(answer).toContain('"detail":"The request did not arrive within the request timeout"');
       expect(closedAfter).toBeGreaterThanOrEqual(900);
-      expect(closedAfter).toBeLessThan(10000);
+      // The connection timeout (twice REQUEST_TIMEOUT) would close it without an answer.
+      expect(closedAfter).toBeLessThan(1900);
+    });
+
+    it('answers headers over the size limit with 431 problem details and the security headers', async () => {
+      const port = Number(new URL(tuned.url as string).port);
+
+      const { answer } = await openSocket(
+        port,
+        `GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+      );
+
+      expect(answer).toMatch(/^HTTP\/1\.1 431 /);
+      expect(answer).toMatch(/content-type: application\/problem\+json/i);
+      expect(answer).toMatch(/x-frame-options: DENY/i);
+      expect(answer).toMatch(/x-request-id: \S+/i);
+      expect(answer).toContain('"status":431');
     });
   });
 });

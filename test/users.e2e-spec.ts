@@ -292,6 +292,18 @@ describe('accounts', () => {
       await t.http.post('/auth/token').send({ username, password: STRONG_PASSWORD }).expect(401);
     });
 
+    it('lists at most 20 refused fields, so a body of thousands of them gets a short answer', async () => {
+      const unknown = Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`f${i}`, 1]));
+      const response = await t.http
+        .post('/auth/register')
+        .send({ username: uniqueUsername(), password: STRONG_PASSWORD, ...unknown })
+        .expect(400);
+      const body = response.body as { detail: string; errors: unknown[] };
+      expect(body.errors).toHaveLength(20);
+      expect(body.detail).toMatch(/; and 4980 more$/);
+      expect(response.text.length).toBeLessThan(4096);
+    });
+
     it.each([
       ['a number username', { username: 12345, password: STRONG_PASSWORD }],
       ['an array password', { username: 'someone.new', password: [STRONG_PASSWORD] }],

@@ -27,7 +27,8 @@ export class ClientsService {
     initiator: Initiator,
   ): Promise<{ client: Client; clientSecret?: string }> {
     const isPublic = input.public === true;
-    const grants = input.grants ?? (isPublic ? ['password', 'refresh_token'] : ['client_credentials']);
+    const grants =
+      input.grants ?? (isPublic ? ['password', 'refresh_token'] : ['client_credentials']);
     if (isPublic && grants.includes('client_credentials')) {
       throw new BadRequestException(
         'A public client has no secret, so it cannot use the client_credentials grant',

@@ -5,6 +5,7 @@ import { loggedRequest } from '../logging/root-logger';
 import { isDatabaseUnavailable } from './database-unavailable';
 import { InvalidAccessTokenException } from '../auth/invalid-access-token.exception';
 import { isOAuthRoute } from './oauth-route';
+import { REQUEST_TIMEOUT_DETAIL } from './request-deadlines';
 import { OAuthErrorCode, OAuthException } from './oauth.exception';
 import { FieldError, RequestValidationException } from './request-validation.exception';
 
@@ -45,6 +46,7 @@ function isFastifyError(exception: unknown): exception is FastifyLikeError {
 // Fastify's parse errors quote the body (a password, say), so only these fixed texts are shown.
 export const FASTIFY_DETAILS: Readonly<Record<number, string>> = {
   400: 'The request body could not be parsed',
+  408: REQUEST_TIMEOUT_DETAIL,
   413: 'The request body is larger than the 64 KiB limit',
   415: 'The request body has an unsupported content type',
 };

@@ -6,9 +6,18 @@ export interface FieldError {
   message: string;
 }
 
+/** A body of thousands of unknown fields must not earn an answer ten times its size. */
+const MAX_LISTED_ERRORS = 20;
+
 export class RequestValidationException extends BadRequestException {
-  constructor(readonly fieldErrors: FieldError[]) {
-    super(fieldErrors.map((error) => error.message).join('; '));
+  readonly fieldErrors: FieldError[];
+
+  constructor(fieldErrors: FieldError[]) {
+    const listed = fieldErrors.slice(0, MAX_LISTED_ERRORS);
+    const more = fieldErrors.length - listed.length;
+    const messages = listed.map((error) => error.message);
+    super(more > 0 ? [...messages, `and ${more} more`].join('; ') : messages.join('; '));
+    this.fieldErrors = listed;
   }
 }
 

@@ -1,7 +1,7 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as sqlite3 from 'sqlite3';
-import { DataSourceOptions } from 'typeorm';
+import { DataSource, DataSourceOptions } from 'typeorm';
 import { DatabaseConfig } from '../config/database.config';
 import { SigningKey } from '../keys/entities/signing-key.entity';
 import { User } from '../users/entities/user.entity';
@@ -71,9 +71,38 @@ export function dataSourceOptions(config: DatabaseConfig): DataSourceOptions {
   };
 }
 
-/** SQLite creates the file but not its folder; the default `./data/` must exist on first start. */
-export function ensureDatabaseFolder(config: DatabaseConfig): void {
+/** SQLite creates the file but not its folder; both are made readable by the owner only. */
+export function prepareSqliteFile(config: DatabaseConfig): void {
   if (config.type === 'sqlite' && config.path !== ':memory:') {
-    mkdirSync(dirname(config.path), { recursive: true });
+    mkdirSync(dirname(config.path), { recursive: true, mode: 0o700 });
+    // SQLite gives its -wal and -shm files the database file's mode.
+    closeSync(openSync(config.path, 'a', 0o600));
   }
+}
+
+const MIGRATIONS_LOCK = 'portcullis.migrations';
+
+/**
+ * Migrations under a lock on PostgreSQL: instances starting together on an empty database each
+ * created the same tables, and all but one failed and retried. SQLite takes one writer at a time.
+ */
+export async function openDataSource(options: DataSourceOptions): Promise<DataSource> {
+  const dataSource = await new DataSource({ ...options, migrationsRun: false }).initialize();
+  if (options.type !== 'postgres') {
+    await dataSource.runMigrations();
+    return dataSource;
+  }
+  // A session lock, on a connection of its own, held while the migrations use others.
+  const lock = dataSource.createQueryRunner();
+  try {
+    await lock.query('SELECT pg_advisory_lock(hashtext($1))', [MIGRATIONS_LOCK]);
+    try {
+      await dataSource.runMigrations();
+    } finally {
+      await lock.query('SELECT pg_advisory_unlock(hashtext($1))', [MIGRATIONS_LOCK]);
+    }
+  } finally {
+    await lock.release();
+  }
+  return dataSource;
 }

@@ -141,7 +141,8 @@ export class AccessTokensService {
           });
     return {
       accessToken,
-      expiresIn: iat + expiresIn - Math.floor(Date.now() / 1000),
+      // In milliseconds: whole seconds would say 899 whenever a second ticked since `iat`.
+      expiresIn: Math.round(((iat + expiresIn) * 1000 - Date.now()) / 1000),
       scope: claims.scope,
     };
   }

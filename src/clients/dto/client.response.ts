@@ -31,7 +31,9 @@ export class ClientResponse {
 }
 
 export class CreatedClientResponse extends ClientResponse {
-  @ApiPropertyOptional({ description: 'Shown once: only its hash is stored. None for a public client' })
+  @ApiPropertyOptional({
+    description: 'Shown once: only its hash is stored. None for a public client',
+  })
   clientSecret?: string;
 }
 
