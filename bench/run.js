@@ -269,8 +269,8 @@ async function startService(alg = 'HS256') {
     // Abuse limits raised so the bench measures the service, not its limits: every request
     // comes from 127.0.0.1 and would otherwise hit the 60 per minute token budget at once.
     TOKEN_REQUESTS_PER_MINUTE: '100000',
-    // A login attempt counts against the username and the address pair until it succeeds, so
-    // 16 concurrent correct logins would otherwise be slowed down as if they were guesses.
+    // A pair admits 5 checks at once (docs/security.md, Throttling): 16 concurrent logins of one
+    // user would otherwise spend part of the run waiting for a place.
     LOGIN_FAILURES_BEFORE_DELAY: '1000',
     ACCOUNT_FAILURE_CEILING: '100000',
     BOOTSTRAP_ADMIN_USERNAME: USERNAME,

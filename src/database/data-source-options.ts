@@ -18,6 +18,7 @@ import { Throttling1732233900000 } from './migrations/1732233900000-throttling';
 import { RevocationEpoch1732234000000 } from './migrations/1732234000000-revocation-epoch';
 import { SessionTokenVersion1732234100000 } from './migrations/1732234100000-session-token-version';
 import { PublicClients1732234200000 } from './migrations/1732234200000-public-clients';
+import { ThrottleInFlight1732234300000 } from './migrations/1732234300000-throttle-in-flight';
 
 export const entities = [
   User,
@@ -37,6 +38,7 @@ export const migrations = [
   RevocationEpoch1732234000000,
   SessionTokenVersion1732234100000,
   PublicClients1732234200000,
+  ThrottleInFlight1732234300000,
 ];
 
 // TypeORM always calls `driver.verbose()`, whose trace captures a stack and inspects the arguments

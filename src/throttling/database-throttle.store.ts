@@ -7,7 +7,7 @@ import {
 import { ThrottleCounter } from './entities/throttle-counter.entity';
 import { ThrottleClock } from './throttle-clock';
 import { DelayPolicy } from './throttle-policy';
-import { Claim, ThrottleStore, WindowState } from './throttle-store';
+import { Reservation, ThrottleStore, WindowState } from './throttle-store';
 
 const SWEEP_INTERVAL_MS = 10 * 60_000;
 
@@ -16,17 +16,51 @@ type CounterRow = Pick<ThrottleCounter, 'count' | 'blockedUntil' | 'expiresAt'>;
 /** A column of the stored row; qualified, as PostgreSQL requires inside ON CONFLICT DO UPDATE. */
 type Column = (name: keyof ThrottleCounter) => string;
 
+const COLUMNS =
+  '"key", "count", "delayMs", "blockedUntil", "expiresAt", "inFlight", "inFlightUntil", "inFlightGeneration"';
+
 /** Decision and answer in one statement, so no other request's statement can come between them. */
-const upsertSql = (table: string, valuesAndConflict: string): string =>
-  `INSERT INTO ${table} ("key", "count", "delayMs", "blockedUntil", "expiresAt")` +
-  ` ${valuesAndConflict} RETURNING "count", "blockedUntil", "expiresAt"`;
+const upsertSql = (table: string, valuesAndConflict: string, returning = ''): string =>
+  `INSERT INTO ${table} (${COLUMNS}) ${valuesAndConflict}${returning && ` RETURNING ${returning}`}`;
 
 // PostgreSQL cannot infer the type of a bare parameter in arithmetic; SQLite accepts the cast too.
 const bigint = (p: Placeholder, position: number): string => `CAST(${p(position)} AS BIGINT)`;
 
-function claimSql(table: string, column: Column, p: Placeholder): string {
-  const [now, threshold, first, max, memory] = [2, 3, 4, 5, 6].map((n) => bigint(p, n));
-  const [firstDelay, firstBlockedUntil, firstExpiresAt] = [7, 8, 9].map((n) => bigint(p, n));
+const larger = (a: string, b: string): string => `(CASE WHEN ${a} > ${b} THEN ${a} ELSE ${b} END)`;
+
+/** The attempt gives its place back, unless the place was dropped with a lost lease meanwhile. */
+const giveBack = (column: Column, generation: string): string =>
+  `CASE WHEN ${column('inFlightGeneration')} = ${generation} AND ${column('inFlight')} > 0` +
+  ` THEN ${column('inFlight')} - 1 ELSE ${column('inFlight')} END`;
+
+function reserveSql(table: string, column: Column, p: Placeholder): string {
+  const [now, threshold, lease] = [2, 3, 4].map((n) => bigint(p, n));
+  const leaseEnd = `${now} + ${lease}`;
+  const count = `(CASE WHEN ${column('expiresAt')} <= ${now} THEN 0 ELSE ${column('count')} END)`;
+  // The latest lease is over, so every attempt still counted in flight is presumed lost.
+  const lost = `${column('inFlightUntil')} <= ${now}`;
+  const inFlight = `(CASE WHEN ${lost} THEN 0 ELSE ${column('inFlight')} END)`;
+  const room = `(CASE WHEN ${count} < ${threshold} THEN ${threshold} - ${count} ELSE 1 END)`;
+  return upsertSql(
+    table,
+    // A fresh row's generation is the clock, so a row swept and made again never repeats one.
+    `VALUES (${p(1)}, 0, 0, 0, ${leaseEnd}, 1, ${leaseEnd}, ${now})` +
+      ` ON CONFLICT ("key") DO UPDATE SET "count" = ${count},` +
+      ` "expiresAt" = ${larger(column('expiresAt'), leaseEnd)},` +
+      ` "inFlight" = ${inFlight} + 1,` +
+      ` "inFlightUntil" = ${larger(column('inFlightUntil'), leaseEnd)},` +
+      ` "inFlightGeneration" = CASE WHEN ${lost} AND ${column('inFlight')} > 0` +
+      ` THEN ${column('inFlightGeneration')} + 1 ELSE ${column('inFlightGeneration')} END` +
+      ` WHERE ${column('blockedUntil')} <= ${now} AND ${inFlight} < ${room}`,
+    '"inFlightGeneration"',
+  );
+}
+
+function failureSql(table: string, column: Column, p: Placeholder): string {
+  const [now, threshold, first, max, memory, generation] = [2, 3, 4, 5, 6, 7].map((n) =>
+    bigint(p, n),
+  );
+  const [firstDelay, firstBlockedUntil, firstExpiresAt] = [8, 9, 10].map((n) => bigint(p, n));
   const newCount = `(CASE WHEN ${column('expiresAt')} <= ${now} THEN 1 ELSE ${column('count')} + 1 END)`;
   // The SQL twin of delayAfterFailures(): doubling avoids a power function, which SQLite lacks.
   // `"delayMs" < first` restarts the doubling if the settings changed.
@@ -37,12 +71,12 @@ function claimSql(table: string, column: Column, p: Placeholder): string {
     ` ELSE ${column('delayMs')} * 2 END)`;
   return upsertSql(
     table,
-    `VALUES (${p(1)}, 1, ${firstDelay}, ${firstBlockedUntil}, ${firstExpiresAt})` +
+    `VALUES (${p(1)}, 1, ${firstDelay}, ${firstBlockedUntil}, ${firstExpiresAt}, 0, 0, ${now})` +
       ` ON CONFLICT ("key") DO UPDATE SET "count" = ${newCount}, "delayMs" = ${delay},` +
       // No delay, no block: `now` would refuse a concurrent attempt whose clock read a ms earlier.
       ` "blockedUntil" = CASE WHEN ${delay} > 0 THEN ${now} + ${delay} ELSE 0 END,` +
-      ` "expiresAt" = ${now} + ${delay} + ${memory}` +
-      ` WHERE ${column('blockedUntil')} <= ${now}`,
+      ` "expiresAt" = ${now} + ${delay} + ${memory},` +
+      ` "inFlight" = ${giveBack(column, generation)}`,
   );
 }
 
@@ -53,7 +87,7 @@ function hitSql(table: string, column: Column, p: Placeholder): string {
   // Every SET expression reads the row as it was before the update.
   return upsertSql(
     table,
-    `VALUES (${p(1)}, 1, 0, 0, ${now} + ${window})` +
+    `VALUES (${p(1)}, 1, 0, 0, ${now} + ${window}, 0, 0, 0)` +
       ` ON CONFLICT ("key") DO UPDATE SET` +
       ` "count" = CASE WHEN NOT (${open}) THEN ${column('count')}` +
       ` WHEN ${expired} THEN 1 ELSE ${column('count')} + 1 END,` +
@@ -62,18 +96,22 @@ function hitSql(table: string, column: Column, p: Placeholder): string {
       ` "blockedUntil" = CASE WHEN ${open} AND NOT (${expired})` +
       ` AND ${column('count')} >= ${limit} THEN ${now} + ${block}` +
       ` ELSE ${column('blockedUntil')} END`,
+    '"count", "blockedUntil", "expiresAt"',
   );
 }
 
-// No transactions: TypeORM's SQLite driver shares one connection (see exclusively.ts).
+// No transactions: TypeORM's SQLite driver shares one connection (see exclusively.ts). Each
+// statement touches one row, so statements of one login on two keys cannot deadlock.
 @Injectable()
 export class DatabaseThrottleStore extends ThrottleStore implements OnModuleInit, OnModuleDestroy {
   private sweeper?: NodeJS.Timeout;
-  private readonly claimStatement: PreparedStatement;
+  private readonly reserveStatement: PreparedStatement;
+  private readonly failureStatement: PreparedStatement;
+  private readonly successStatement: PreparedStatement;
+  private readonly releaseStatement: PreparedStatement;
   private readonly hitStatement: PreparedStatement;
   private readonly blockedForStatement: PreparedStatement;
   private readonly sweepStatement: PreparedStatement;
-  private readonly resetStatement: PreparedStatement;
 
   constructor(
     statements: PreparedStatements,
@@ -82,18 +120,27 @@ export class DatabaseThrottleStore extends ThrottleStore implements OnModuleInit
     super();
     const table = statements.table(ThrottleCounter);
     const column: Column = (name) => `${table}."${name}"`;
-    this.claimStatement = statements.prepare((p) => claimSql(table, column, p));
+    const unqualified: Column = (name) => `"${name}"`;
+    this.reserveStatement = statements.prepare((p) => reserveSql(table, column, p));
+    this.failureStatement = statements.prepare((p) => failureSql(table, column, p));
+    this.successStatement = statements.prepare(
+      (p) =>
+        `UPDATE ${table} SET "count" = 0, "delayMs" = 0, "blockedUntil" = 0,` +
+        ` "inFlight" = ${giveBack(unqualified, bigint(p, 2))} WHERE "key" = ${p(1)}`,
+    );
+    this.releaseStatement = statements.prepare(
+      (p) =>
+        `UPDATE ${table} SET "inFlight" = ${giveBack(unqualified, bigint(p, 2))}` +
+        ` WHERE "key" = ${p(1)}`,
+    );
     this.hitStatement = statements.prepare((p) => hitSql(table, column, p));
     this.blockedForStatement = statements.prepare(
       (p) => `SELECT "blockedUntil" FROM ${table} WHERE "key" = ${p(1)}`,
     );
-    this.resetStatement = statements.prepare(
-      (p) =>
-        `UPDATE ${table} SET "count" = 0, "delayMs" = 0, "blockedUntil" = 0 WHERE "key" = ${p(1)}`,
-    );
     this.sweepStatement = statements.prepare(
       (p) =>
-        `DELETE FROM ${table} WHERE "expiresAt" <= ${bigint(p, 1)} AND "blockedUntil" <= ${bigint(p, 1)}`,
+        `DELETE FROM ${table} WHERE "expiresAt" <= ${bigint(p, 1)}` +
+        ` AND "blockedUntil" <= ${bigint(p, 1)} AND "inFlightUntil" <= ${bigint(p, 1)}`,
     );
   }
 
@@ -106,37 +153,55 @@ export class DatabaseThrottleStore extends ThrottleStore implements OnModuleInit
     clearInterval(this.sweeper);
   }
 
-  async claim(key: string, policy: DelayPolicy, now: number): Promise<Claim> {
-    // A first failure inserts the row that the UPDATE would make of a zeroed one.
+  async reserve(key: string, policy: DelayPolicy, now: number): Promise<Reservation> {
+    const [row] = await this.reserveStatement.rows<{ inFlightGeneration: string | number }>([
+      key,
+      now,
+      policy.failuresBeforeDelay,
+      policy.leaseMs,
+    ]);
+    if (row) {
+      return { outcome: 'reserved', generation: Number(row.inFlightGeneration) };
+    }
+    // Read after the refusal: a delay that ended meanwhile makes this a busy key, asked again.
+    const retryAfterMs = await this.blockedFor(key, now);
+    return retryAfterMs > 0 ? { outcome: 'delayed', retryAfterMs } : { outcome: 'busy' };
+  }
+
+  async recordFailure(
+    key: string,
+    policy: DelayPolicy,
+    generation: number,
+    now: number,
+  ): Promise<void> {
+    // A row swept meanwhile is made again as the UPDATE would make it of a zeroed one.
     const first = Math.min(policy.firstDelayMs, policy.maxDelayMs);
     const firstDelay = 1 < policy.failuresBeforeDelay ? 0 : first;
-    const counted = await this.upsert(this.claimStatement, [
+    await this.failureStatement.run([
       key,
       now,
       policy.failuresBeforeDelay,
       first,
       policy.maxDelayMs,
       policy.memoryMs,
+      generation,
       firstDelay,
       firstDelay > 0 ? now + firstDelay : 0,
       now + firstDelay + policy.memoryMs,
     ]);
-    if (counted) {
-      return { allowed: true };
-    }
-    // Only a delayed key leaves the row untouched; a delay ending meanwhile gets a short wait.
-    return { allowed: false, retryAfterMs: Math.max(1, await this.blockedFor(key, now)) };
+  }
+
+  async recordSuccess(key: string, generation: number): Promise<void> {
+    await this.successStatement.run([key, generation]);
+  }
+
+  async release(key: string, generation: number): Promise<void> {
+    await this.releaseStatement.run([key, generation]);
   }
 
   async blockedFor(key: string, now: number): Promise<number> {
     const [row] = await this.blockedForStatement.rows<{ blockedUntil: string | number }>([key]);
     return row ? Math.max(0, Number(row.blockedUntil) - now) : 0;
-  }
-
-  // Zeroes, so the next attempt updates the row rather than inserting it. One statement per key:
-  // resets locking the same pair and account in opposite orders deadlocked on PostgreSQL.
-  async reset(keys: string[]): Promise<void> {
-    await Promise.all(keys.map((key) => this.resetStatement.run([key])));
   }
 
   async hit(
@@ -146,32 +211,23 @@ export class DatabaseThrottleStore extends ThrottleStore implements OnModuleInit
     blockMs: number,
     now: number,
   ): Promise<WindowState> {
-    const row = await this.upsert(this.hitStatement, [key, now, windowMs, limit, blockMs]);
+    const [row] = await this.hitStatement.rows<Record<keyof CounterRow, string | number>>([
+      key,
+      now,
+      windowMs,
+      limit,
+      blockMs,
+    ]);
     if (!row) {
       throw new Error('the throttle counter upsert returned no row');
     }
-    return {
-      allowed: row.count <= limit && row.blockedUntil <= now,
-      hits: row.count,
-      windowEndsAt: row.expiresAt,
-      blockedUntil: row.blockedUntil,
-    };
-  }
-
-  /** The row as written, or undefined when the update's WHERE held it back. */
-  private async upsert(
-    statement: PreparedStatement,
-    params: Array<string | number>,
-  ): Promise<CounterRow | undefined> {
-    const [row] = await statement.rows<Record<keyof CounterRow, string | number>>(params);
-    if (!row) {
-      return undefined;
-    }
     // node-postgres returns BIGINT as a string; epoch milliseconds fit a double exactly.
+    const blockedUntil = Number(row.blockedUntil);
     return {
-      count: Number(row.count),
-      blockedUntil: Number(row.blockedUntil),
-      expiresAt: Number(row.expiresAt),
+      allowed: Number(row.count) <= limit && blockedUntil <= now,
+      hits: Number(row.count),
+      windowEndsAt: Number(row.expiresAt),
+      blockedUntil,
     };
   }
 

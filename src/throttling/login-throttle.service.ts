@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { normalizeIp } from '@nestjs/throttler';
 import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { RequestContext } from '../common/request-context';
 import { throttlingConfig } from '../config/throttling.config';
 import { SecurityEvents } from '../events/security-events.service';
@@ -13,13 +14,30 @@ import { LOGIN_THROTTLED, orUnavailable, tooManyRequests } from './too-many-requ
 
 /** Long enough that waiting out a delay does not wipe the slate, short enough to forget typos. */
 const FAILURE_MEMORY_MS = 24 * 3600_000;
-
-export interface LoginAttempt {
-  keys: string[];
-}
+/** A check unanswered this long (its instance stopped mid-check) no longer holds its place. */
+export const IN_FLIGHT_LEASE_MS = 60_000;
+/** How long an attempt waits for the checks in flight before it is refused (Retry-After: 1). */
+export const IN_FLIGHT_WAIT_MS = 10_000;
+const POLL_MS = 25;
 
 // Hashed so that the store never holds usernames (or passwords typed into the username field).
 const digest = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/** The store keys of a login: usernames as logins compare them, IPv6 addresses by /64. */
+export function loginKeys(username: string, ip: string | null): { pair: string; account: string } {
+  const normalised = normalizeUsername(username);
+  const address = normalizeIp(ip ?? '') || 'unknown';
+  return {
+    pair: `login:pair:${digest(`${normalised}\n${address}`)}`,
+    account: `login:account:${digest(normalised)}`,
+  };
+}
+
+interface Place {
+  key: string;
+  policy: DelayPolicy;
+  generation: number;
+}
 
 /** Unknown usernames go through the same counters: whether an account exists must not show. */
 @Injectable()
@@ -38,46 +56,85 @@ export class LoginThrottle {
       firstDelayMs: config.firstDelayMs,
       maxDelayMs: config.maxDelayMs,
       memoryMs: FAILURE_MEMORY_MS,
+      leaseMs: IN_FLIGHT_LEASE_MS,
     };
     // Short: anyone who knows a username can hold its account at the ceiling (docs/security.md,
     // Throttling, "Why no lockout").
     this.accountPolicy = {
+      ...this.pairPolicy,
       failuresBeforeDelay: config.accountFailureCeiling,
-      firstDelayMs: config.firstDelayMs,
       maxDelayMs: config.accountMaxDelayMs,
-      memoryMs: FAILURE_MEMORY_MS,
     };
   }
 
-  // Counts the attempt as a failure before the password is verified, so that concurrent attempts
-  // cannot all pass before any is recorded. While delayed: 429, the password never looked at.
-  async begin(username: string, context: RequestContext): Promise<LoginAttempt> {
+  /**
+   * Runs `check` (the password check) as one attempt of `username`: a failure if it throws, a
+   * success that clears the counters if it returns. While delayed: 429, `check` never runs.
+   */
+  async attempt<T>(username: string, context: RequestContext, check: () => Promise<T>): Promise<T> {
+    const keys = loginKeys(username, context.ip);
     const normalised = normalizeUsername(username);
-    const address = normalizeIp(context.ip ?? '') || 'unknown';
-    const accountKey = `login:account:${digest(normalised)}`;
-    const pairKey = `login:pair:${digest(`${normalised}\n${address}`)}`;
-    const now = this.clock.now();
-
-    // Looked at before the pair is counted, so that the real user's attempts refused while an
-    // attacker holds the account at its ceiling do not also use up the user's own pair.
-    const accountWait = await orUnavailable(this.store.blockedFor(accountKey, now));
+    const started = this.clock.now();
+    // While an attacker holds the account at its ceiling, the owner's attempts are refused here,
+    // before they take or wait for a place of the owner's own pair.
+    const accountWait = await orUnavailable(this.store.blockedFor(keys.account, started));
     if (accountWait > 0) {
       throw await this.refuse(normalised, accountWait, context);
     }
-    const pair = await orUnavailable(this.store.claim(pairKey, this.pairPolicy, now));
-    if (!pair.allowed) {
-      throw await this.refuse(normalised, pair.retryAfterMs, context);
+    const pair = await this.reserve(keys.pair, this.pairPolicy, started, normalised, context);
+    let account: Place;
+    try {
+      account = await this.reserve(keys.account, this.accountPolicy, started, normalised, context);
+    } catch (error) {
+      await orUnavailable(this.store.release(pair.key, pair.generation));
+      throw error;
     }
-    const account = await orUnavailable(this.store.claim(accountKey, this.accountPolicy, now));
-    if (!account.allowed) {
-      throw await this.refuse(normalised, account.retryAfterMs, context);
+    const places = [pair, account];
+    let result: T;
+    try {
+      result = await check();
+    } catch (error) {
+      const now = this.clock.now();
+      await orUnavailable(
+        Promise.all(
+          places.map((place) =>
+            this.store.recordFailure(place.key, place.policy, place.generation, now),
+          ),
+        ),
+      );
+      throw error;
     }
-    return { keys: [pairKey, accountKey] };
+    // A success from anywhere clears the account's count, and this pair's.
+    await orUnavailable(
+      Promise.all(places.map((place) => this.store.recordSuccess(place.key, place.generation))),
+    );
+    return result;
   }
 
-  /** A success from anywhere clears the account's count, and this pair's. */
-  async succeeded(attempt: LoginAttempt): Promise<void> {
-    await orUnavailable(this.store.reset(attempt.keys));
+  // An attempt beyond the places waits for the checks in flight: a success lets it through, the
+  // failures that use up the allowance get it refused (docs/security.md, Throttling).
+  private async reserve(
+    key: string,
+    policy: DelayPolicy,
+    started: number,
+    username: string,
+    context: RequestContext,
+  ): Promise<Place> {
+    for (;;) {
+      const now = this.clock.now();
+      const reservation = await orUnavailable(this.store.reserve(key, policy, now));
+      if (reservation.outcome === 'reserved') {
+        return { key, policy, generation: reservation.generation };
+      }
+      if (reservation.outcome === 'delayed') {
+        throw await this.refuse(username, reservation.retryAfterMs, context);
+      }
+      if (now - started >= IN_FLIGHT_WAIT_MS) {
+        throw await this.refuse(username, 0, context);
+      }
+      // Jittered, so that the attempts waiting on one key do not ask the store in lockstep.
+      await sleep(POLL_MS + Math.random() * POLL_MS);
+    }
   }
 
   private async refuse(

@@ -5,6 +5,7 @@ const policy: DelayPolicy = {
   firstDelayMs: 30_000,
   maxDelayMs: 15 * 60_000,
   memoryMs: 86_400_000,
+  leaseMs: 60_000,
 };
 
 describe('delayAfterFailures', () => {

@@ -4,6 +4,8 @@ export interface DelayPolicy {
   maxDelayMs: number;
   /** A counter is forgotten this long after its last delay ended without a new failure. */
   memoryMs: number;
+  /** How long an admitted attempt may stay unanswered before its place is presumed lost. */
+  leaseMs: number;
 }
 
 export function delayAfterFailures(failures: number, policy: DelayPolicy): number {

@@ -1,67 +1,17 @@
-import { randomBytes } from 'node:crypto';
-import Redis from 'ioredis';
-import { openMigratedDatabase } from '../../test/utils/test-database';
-import { PreparedStatements } from '../platform/prepared-statements';
-import { DatabaseThrottleStore } from './database-throttle.store';
-import { RedisThrottleStore } from './redis-throttle.store';
-import { ThrottleClock } from './throttle-clock';
+import { StoreUnderTest, storesUnderTest } from '../../test/utils/throttle-stores';
 import { delayAfterFailures, DelayPolicy } from './throttle-policy';
-import { ThrottleStore } from './throttle-store';
-
-interface StoreUnderTest {
-  store: ThrottleStore;
-  close(): Promise<void>;
-}
-
-async function databaseStore(type: 'sqlite' | 'postgres'): Promise<StoreUnderTest> {
-  const database = await openMigratedDatabase(type);
-  const statements = new PreparedStatements(database.dataSource);
-  return {
-    store: new DatabaseThrottleStore(statements, new ThrottleClock()),
-    close: async () => {
-      await statements.onModuleDestroy();
-      await database.close();
-    },
-  };
-}
-
-function redisStore(url: string): Promise<StoreUnderTest> {
-  const keyPrefix = `portcullis-unit-${randomBytes(6).toString('hex')}:`;
-  const store = new RedisThrottleStore(new Redis(url, { keyPrefix }));
-  return Promise.resolve({
-    store,
-    close: async () => {
-      const cleaner = new Redis(url);
-      const keys = await cleaner.keys(`${keyPrefix}*`);
-      if (keys.length > 0) {
-        await cleaner.del(...keys);
-      }
-      await cleaner.quit();
-      await store.onModuleDestroy();
-    },
-  });
-}
-
-const stores: Array<[string, () => Promise<StoreUnderTest>]> = [
-  ['sqlite', () => databaseStore('sqlite')],
-];
-if (process.env.TEST_DATABASE_URL) {
-  stores.push(['postgres', () => databaseStore('postgres')]);
-}
-if (process.env.TEST_REDIS_URL) {
-  const url = process.env.TEST_REDIS_URL;
-  stores.push(['redis', () => redisStore(url)]);
-}
+import { Reservation, ThrottleStore } from './throttle-store';
 
 const policy: DelayPolicy = {
   failuresBeforeDelay: 3,
   firstDelayMs: 1000,
   maxDelayMs: 5000,
   memoryMs: 60_000,
+  leaseMs: 10_000,
 };
 const T0 = 1_732_233_900_000;
 
-describe.each(stores)('ThrottleStore on %s', (_name, open) => {
+describe.each(storesUnderTest())('ThrottleStore on %s', (_name, open) => {
   let subject: StoreUnderTest;
   let store: ThrottleStore;
   let counter = 0;
@@ -76,13 +26,24 @@ describe.each(stores)('ThrottleStore on %s', (_name, open) => {
     await subject.close();
   });
 
+  async function reserved(key: string, now: number): Promise<number> {
+    const reservation = await store.reserve(key, policy, now);
+    expect(reservation).toEqual({ outcome: 'reserved', generation: expect.any(Number) });
+    return (reservation as Extract<Reservation, { outcome: 'reserved' }>).generation;
+  }
+
+  /** One attempt whose password turned out wrong. */
+  async function fail(key: string, now: number): Promise<void> {
+    await store.recordFailure(key, policy, await reserved(key, now), now);
+  }
+
   it('allows the free failures, then refuses for the first delay', async () => {
     const key = freshKey();
     for (let attempt = 0; attempt < 3; attempt++) {
-      await expect(store.claim(key, policy, T0)).resolves.toEqual({ allowed: true });
+      await fail(key, T0);
     }
-    await expect(store.claim(key, policy, T0 + 10)).resolves.toEqual({
-      allowed: false,
+    await expect(store.reserve(key, policy, T0 + 10)).resolves.toEqual({
+      outcome: 'delayed',
       retryAfterMs: 990,
     });
     await expect(store.blockedFor(key, T0 + 10)).resolves.toBe(990);
@@ -92,12 +53,12 @@ describe.each(stores)('ThrottleStore on %s', (_name, open) => {
     const key = freshKey();
     let now = T0;
     for (let failures = 1; failures <= 8; failures++) {
-      await expect(store.claim(key, policy, now)).resolves.toEqual({ allowed: true });
+      await fail(key, now);
       const delay = delayAfterFailures(failures, policy);
       await expect(store.blockedFor(key, now)).resolves.toBe(delay);
       if (delay > 0) {
-        await expect(store.claim(key, policy, now + delay - 1)).resolves.toEqual({
-          allowed: false,
+        await expect(store.reserve(key, policy, now + delay - 1)).resolves.toEqual({
+          outcome: 'delayed',
           retryAfterMs: 1,
         });
       }
@@ -109,81 +70,50 @@ describe.each(stores)('ThrottleStore on %s', (_name, open) => {
   it('does not count refused attempts, so hammering a delayed key does not lengthen it', async () => {
     const key = freshKey();
     for (let attempt = 0; attempt < 3; attempt++) {
-      await store.claim(key, policy, T0);
+      await fail(key, T0);
     }
     for (let attempt = 0; attempt < 10; attempt++) {
-      await store.claim(key, policy, T0 + 500);
+      await store.reserve(key, policy, T0 + 500);
     }
-    await expect(store.claim(key, policy, T0 + 1000)).resolves.toEqual({ allowed: true });
+    await fail(key, T0 + 1000);
     await expect(store.blockedFor(key, T0 + 1000)).resolves.toBe(2000);
   });
 
-  it('starts from zero after a reset', async () => {
+  it('starts from zero after a success', async () => {
     const key = freshKey();
+    await fail(key, T0);
+    await fail(key, T0);
+    await store.recordSuccess(key, await reserved(key, T0));
     for (let attempt = 0; attempt < 3; attempt++) {
-      await store.claim(key, policy, T0);
+      await fail(key, T0);
     }
-    await store.reset([key, freshKey()]);
+    await expect(store.blockedFor(key, T0)).resolves.toBe(1000);
+  });
+
+  it('counts nothing for an attempt that gives its place back', async () => {
+    const key = freshKey();
+    for (let attempt = 0; attempt < 5; attempt++) {
+      await store.release(key, await reserved(key, T0));
+    }
+    await fail(key, T0);
+    await fail(key, T0);
     await expect(store.blockedFor(key, T0)).resolves.toBe(0);
-    for (let attempt = 0; attempt < 3; attempt++) {
-      await expect(store.claim(key, policy, T0)).resolves.toEqual({ allowed: true });
-    }
   });
 
   it('forgets failures once the memory has passed after the last delay', async () => {
     const key = freshKey();
     for (let attempt = 0; attempt < 3; attempt++) {
-      await store.claim(key, policy, T0);
+      await fail(key, T0);
     }
     const later = T0 + 1000 + policy.memoryMs;
-    await expect(store.claim(key, policy, later)).resolves.toEqual({ allowed: true });
+    await fail(key, later);
     await expect(store.blockedFor(key, later)).resolves.toBe(0);
-  });
-
-  it('never refuses a fresh key because a reset raced the claim (two logins at once)', async () => {
-    for (let round = 0; round < 20; round += 1) {
-      const key = freshKey();
-      const [first, , second] = await Promise.all([
-        store.claim(key, policy, T0),
-        store.reset([key]),
-        store.claim(key, policy, T0),
-      ]);
-      expect({ round, first: first.allowed, second: second.allowed }).toEqual({
-        round,
-        first: true,
-        second: true,
-      });
-    }
-  });
-
-  it('survives many logins of one user at once: resets and claims of the same two keys', async () => {
-    // Each login claims its pair and account keys one at a time and resets both on success.
-    // Locking both rows in one statement let two resets deadlock on PostgreSQL.
-    const pair = freshKey();
-    const account = freshKey();
-    const login = async (): Promise<void> => {
-      await store.claim(pair, policy, T0);
-      await store.claim(account, policy, T0);
-      await store.reset([pair, account]);
-    };
-    for (let round = 0; round < 30; round += 1) {
-      await Promise.all(Array.from({ length: 8 }, login));
-    }
-    await expect(store.blockedFor(pair, T0)).resolves.toBe(0);
   });
 
   it('does not refuse a free attempt whose clock read is a little older than the last one', async () => {
     const key = freshKey();
-    await expect(store.claim(key, policy, T0 + 5)).resolves.toEqual({ allowed: true });
-    await expect(store.claim(key, policy, T0)).resolves.toEqual({ allowed: true });
-  });
-
-  it('lets exactly the free attempts through when they arrive all at once', async () => {
-    const key = freshKey();
-    const claims = await Promise.all(
-      Array.from({ length: 20 }, () => store.claim(key, policy, T0)),
-    );
-    expect(claims.filter((claim) => claim.allowed)).toHaveLength(3);
+    await fail(key, T0 + 5);
+    await reserved(key, T0);
   });
 
   it('counts requests in a window and blocks the one over the limit for the block duration', async () => {

@@ -1,6 +1,13 @@
 import { DelayPolicy } from './throttle-policy';
 
-export type Claim = { allowed: true } | { allowed: false; retryAfterMs: number };
+/**
+ * `delayed`: the key waits out a delay. `busy`: as many attempts are in flight as failures remain
+ * before the delay (one, once delays have begun); the caller may ask again shortly.
+ */
+export type Reservation =
+  | { outcome: 'reserved'; generation: number }
+  | { outcome: 'delayed'; retryAfterMs: number }
+  | { outcome: 'busy' };
 
 export interface WindowState {
   /** Decided atomically: false for the request over the limit and those while blocked. */
@@ -13,12 +20,27 @@ export interface WindowState {
 // Each deciding operation is one atomic step (a conditional statement, a Lua script), so concurrent
 // requests, on any instance, cannot slip past a limit together. Times come from the caller.
 export abstract class ThrottleStore {
-  /** Counts one failure in advance, unless the key is delayed; a later success calls `reset`. */
-  abstract claim(key: string, policy: DelayPolicy, now: number): Promise<Claim>;
+  /**
+   * Admits an attempt while confirmed failures plus attempts in flight stay under the threshold,
+   * so attempts in flight can never add up to more failures than the threshold allows.
+   */
+  abstract reserve(key: string, policy: DelayPolicy, now: number): Promise<Reservation>;
+
+  /** Counts a failure of a reserved attempt and gives its place back. */
+  abstract recordFailure(
+    key: string,
+    policy: DelayPolicy,
+    generation: number,
+    now: number,
+  ): Promise<void>;
+
+  /** Clears the count and the delay, and gives the attempt's place back. */
+  abstract recordSuccess(key: string, generation: number): Promise<void>;
+
+  /** Gives the place back without counting: the attempt was refused before its check. */
+  abstract release(key: string, generation: number): Promise<void>;
 
   abstract blockedFor(key: string, now: number): Promise<number>;
-
-  abstract reset(keys: string[]): Promise<void>;
 
   /** The request over `limit` blocks the key for `blockMs`; blocked requests are not counted. */
   abstract hit(

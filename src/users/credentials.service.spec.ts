@@ -1,9 +1,10 @@
-import { UnauthorizedException } from '@nestjs/common';
+import { BadRequestException, UnauthorizedException } from '@nestjs/common';
 import { SecurityEvent } from '../events/security-event';
 import { SecurityEvents } from '../events/security-events.service';
 import { PasswordHasher } from '../passwords/password-hasher.service';
 import { PasswordPolicy } from '../passwords/password-policy.service';
-import { LoginAttempt, LoginThrottle } from '../throttling/login-throttle.service';
+import { RequestContext } from '../common/request-context';
+import { LoginThrottle } from '../throttling/login-throttle.service';
 import { CredentialsService } from './credentials.service';
 import { User } from './entities/user.entity';
 import { UsersService } from './users.service';
@@ -45,11 +46,20 @@ function setup() {
     needsRehash: jest.fn<boolean, [string]>().mockReturnValue(false),
   } satisfies Pick<PasswordHasher, 'hash' | 'verify' | 'verifyAgainstDummy' | 'needsRehash'>;
   const policy = { assertAcceptable: jest.fn() } satisfies Pick<PasswordPolicy, 'assertAcceptable'>;
-  const attempt: LoginAttempt = { keys: ['login:pair:x', 'login:account:y'] };
+  // Runs the check as LoginThrottle does, and notes how each attempt ended.
+  const attempts: Array<{ username: string; outcome: 'success' | 'failure' }> = [];
   const throttle = {
-    begin: jest.fn().mockResolvedValue(attempt),
-    succeeded: jest.fn().mockResolvedValue(undefined),
-  } satisfies Pick<LoginThrottle, 'begin' | 'succeeded'>;
+    async attempt<T>(username: string, _: RequestContext, check: () => Promise<T>): Promise<T> {
+      try {
+        const result = await check();
+        attempts.push({ username, outcome: 'success' });
+        return result;
+      } catch (error) {
+        attempts.push({ username, outcome: 'failure' });
+        throw error;
+      }
+    },
+  } satisfies Pick<LoginThrottle, 'attempt'>;
   const events = {
     publish: jest.fn<Promise<void>, [SecurityEvent]>().mockResolvedValue(undefined),
   } satisfies Pick<SecurityEvents, 'publish'>;
@@ -61,7 +71,7 @@ function setup() {
     throttle as unknown as LoginThrottle,
     events as unknown as SecurityEvents,
   );
-  return { credentials, users, hasher, policy, throttle, events, attempt };
+  return { credentials, users, hasher, policy, events, attempts };
 }
 
 describe('CredentialsService', () => {
@@ -153,7 +163,7 @@ describe('CredentialsService', () => {
 
   describe('changePassword', () => {
     it('checks the policy before counting an attempt, then the current password', async () => {
-      const { credentials, users, hasher, policy, throttle, events, attempt } = setup();
+      const { credentials, users, hasher, policy, events, attempts } = setup();
       users.findWithPasswordHash.mockResolvedValue(storedUser());
       hasher.verify.mockResolvedValue(true);
 
@@ -163,17 +173,16 @@ describe('CredentialsService', () => {
         'Ada',
         'newPassword',
       );
-      expect(throttle.begin).toHaveBeenCalledWith('Ada', context);
       expect(hasher.verify).toHaveBeenCalledWith(STORED_HASH, 'current');
       expect(users.replacePassword).toHaveBeenCalledWith(storedUser(), NEW_HASH);
-      expect(throttle.succeeded).toHaveBeenCalledWith(attempt);
+      expect(attempts).toEqual([{ username: 'Ada', outcome: 'success' }]);
       expect(events.publish).toHaveBeenCalledWith(
         expect.objectContaining({ type: 'password_changed', detail: { outcome: 'success' } }),
       );
     });
 
     it('answers 401 for a wrong current password, changes nothing and keeps the count', async () => {
-      const { credentials, users, hasher, throttle, events } = setup();
+      const { credentials, users, hasher, events, attempts } = setup();
       users.findWithPasswordHash.mockResolvedValue(storedUser());
       hasher.verify.mockResolvedValue(false);
 
@@ -181,10 +190,23 @@ describe('CredentialsService', () => {
         credentials.changePassword(storedUser(), 'wrong', 'a new long passphrase', context),
       ).rejects.toBeInstanceOf(UnauthorizedException);
       expect(users.replacePassword).not.toHaveBeenCalled();
-      expect(throttle.succeeded).not.toHaveBeenCalled();
+      expect(attempts).toEqual([{ username: 'Ada', outcome: 'failure' }]);
       expect(events.publish).toHaveBeenCalledWith(
         expect.objectContaining({ detail: { outcome: 'failure', reason: 'credentials' } }),
       );
+    });
+
+    it('counts no attempt and checks nothing when the new password is refused', async () => {
+      const { credentials, hasher, policy, attempts } = setup();
+      policy.assertAcceptable.mockImplementation(() => {
+        throw new BadRequestException('too weak');
+      });
+
+      await expect(
+        credentials.changePassword(storedUser(), 'current', 'password', context),
+      ).rejects.toBeInstanceOf(BadRequestException);
+      expect(attempts).toEqual([]);
+      expect(hasher.verify).not.toHaveBeenCalled();
     });
 
     it('answers 401 when another change replaced the checked credentials first', async () => {

@@ -60,22 +60,22 @@ export class CredentialsService {
   ): Promise<void> {
     // Refused before anything is counted: choosing a weak password is not a wrong password.
     this.policy.assertAcceptable(newPassword, user.username, 'newPassword');
-    const attempt = await this.loginThrottle.begin(user.username, context);
-    const account = await this.users.findWithPasswordHash(user.id);
-    const changed =
-      account !== null &&
-      (await this.hasher.verify(account.passwordHash, currentPassword)) &&
-      (await this.users.replacePassword(account, await this.hasher.hash(newPassword)));
-    await this.events.publish({
-      type: 'password_changed',
-      userId: user.id,
-      context,
-      detail: changed ? { outcome: 'success' } : { outcome: 'failure', reason: 'credentials' },
+    await this.loginThrottle.attempt(user.username, context, async () => {
+      const account = await this.users.findWithPasswordHash(user.id);
+      const changed =
+        account !== null &&
+        (await this.hasher.verify(account.passwordHash, currentPassword)) &&
+        (await this.users.replacePassword(account, await this.hasher.hash(newPassword)));
+      await this.events.publish({
+        type: 'password_changed',
+        userId: user.id,
+        context,
+        detail: changed ? { outcome: 'success' } : { outcome: 'failure', reason: 'credentials' },
+      });
+      if (!changed) {
+        throw new UnauthorizedException('The current password is incorrect');
+      }
     });
-    if (!changed) {
-      throw new UnauthorizedException('The current password is incorrect');
-    }
-    await this.loginThrottle.succeeded(attempt);
   }
 
   // Unknown usernames cost an argon2 verification too (timing); weak hashes upgrade on a match.

@@ -33,9 +33,9 @@ export class PasswordGrant implements TokenGrant {
       throw missingCredentials();
     }
     // A throttled attempt costs no argon2 work and tells nothing about the password.
-    const attempt = await this.loginThrottle.begin(username, context);
-    const user = await authenticateLocally(request);
-    await this.loginThrottle.succeeded(attempt);
+    const user = await this.loginThrottle.attempt(username, context, () =>
+      authenticateLocally(request),
+    );
     return this.startSession(user, client, body.scope, context);
   }
 

@@ -23,4 +23,16 @@ export class ThrottleCounter {
 
   @Column({ type: 'bigint', transformer: epochMs })
   expiresAt: number;
+
+  /** Login attempts admitted whose password is still being checked. */
+  @Column({ type: 'integer', default: 0 })
+  inFlight: number;
+
+  /** The lease of the latest admitted attempt: past it, all of them are presumed lost. */
+  @Column({ type: 'bigint', transformer: epochMs, default: 0 })
+  inFlightUntil: number;
+
+  /** Changes when lost attempts are dropped, so that their late answers free no one's place. */
+  @Column({ type: 'bigint', transformer: epochMs, default: 0 })
+  inFlightGeneration: number;
 }
