@@ -141,8 +141,8 @@ export class AccessTokensService {
           });
     return {
       accessToken,
-      // In milliseconds: whole seconds would say 899 whenever a second ticked since `iat`.
-      expiresIn: Math.round(((iat + expiresIn) * 1000 - Date.now()) / 1000),
+      // What is left of it: a grace replay's token was signed seconds ago.
+      expiresIn: iat + expiresIn - Math.floor(Date.now() / 1000),
       scope: claims.scope,
     };
   }
