@@ -33,7 +33,7 @@ async function bootstrap(logger: LoggerService): Promise<void> {
   configureApp(app);
   const { port, host } = app.get<ReturnType<typeof appConfig>>(appConfig.KEY);
   await app.listen(port, host);
-  const { workerThreadNice } = app.get<OperationsConfig>(operationsConfig.KEY);
+  const { workerThreadNice, shutdownTimeoutMs } = app.get<OperationsConfig>(operationsConfig.KEY);
   const { lowered, nice } = await lowerWorkerThreadPriority(workerThreadNice);
   if (lowered > 0) {
     new Logger('Bootstrap').log(`${lowered} worker threads lowered to nice ${nice}`);
@@ -42,6 +42,11 @@ async function bootstrap(logger: LoggerService): Promise<void> {
   // Nest's own shutdown hooks re-raise the signal, which exits non-zero; orchestrators expect 0.
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
+      // Requests stuck on a database that stopped answering must not keep the process alive.
+      setTimeout(() => {
+        new Logger('Shutdown').error('Not closed within SHUTDOWN_TIMEOUT; exiting anyway');
+        process.exit(1);
+      }, shutdownTimeoutMs).unref();
       void app.close().then(() => process.exit(0));
     });
   }

@@ -8,8 +8,9 @@ const NETWORK_CODES = new Set([
   'EHOSTUNREACH',
   'ENETUNREACH',
 ]);
-// SQLSTATE class 08 (connection), 53300 too_many_connections, 57P01-57P03 (shutdown, start-up).
-const POSTGRES_STATES = /^(08\d{3}|53300|57P0[123])$/;
+// SQLSTATE class 08 (connection), 53300 too_many_connections, 57014 statement timeout (DATABASE_TIMEOUT),
+// 57P01-57P03 (shutdown, start-up).
+const POSTGRES_STATES = /^(08\d{3}|53300|57014|57P0[123])$/;
 const SQLITE_CODES = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_CANTOPEN', 'SQLITE_IOERR']);
 // node-postgres reports a dropped or unusable connection with these messages and no code.
 const PG_MESSAGES = [
@@ -17,6 +18,8 @@ const PG_MESSAGES = [
   'timeout exceeded when trying to connect',
   'Client has encountered a connection error and is not queryable',
   'Client was closed and is not queryable',
+  // DATABASE_TIMEOUT, as node-postgres reports it on its side.
+  'Query read timeout',
 ];
 
 interface ErrorLike {

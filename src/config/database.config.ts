@@ -1,13 +1,17 @@
 import { registerAs } from '@nestjs/config';
 import { InvalidConfigurationError, validateEnvironment } from './environment';
 
-export type DatabaseConfig =
-  { type: 'sqlite'; path: string } | { type: 'postgres'; url: string; schema?: string };
+/** `timeoutMs` bounds connecting, waiting for a connection, a statement and SQLite's busy wait. */
+export type DatabaseConfig = { timeoutMs?: number } & (
+  | { type: 'sqlite'; path: string }
+  | { type: 'postgres'; url: string; schema?: string }
+);
 
 export const databaseConfig = registerAs('database', (): DatabaseConfig => {
-  const { DATABASE_URL } = validateEnvironment(process.env);
+  const { DATABASE_URL, DATABASE_TIMEOUT } = validateEnvironment(process.env);
+  const timeoutMs = DATABASE_TIMEOUT * 1000;
   if (DATABASE_URL.startsWith('sqlite:')) {
-    return { type: 'sqlite', path: DATABASE_URL.slice('sqlite:'.length) };
+    return { type: 'sqlite', path: DATABASE_URL.slice('sqlite:'.length), timeoutMs };
   }
   // `?schema=` lets several deployments (or test runs) share one PostgreSQL database.
   const url = new URL(DATABASE_URL);
@@ -18,5 +22,5 @@ export const databaseConfig = registerAs('database', (): DatabaseConfig => {
     );
   }
   url.searchParams.delete('schema');
-  return { type: 'postgres', url: url.toString(), schema };
+  return { type: 'postgres', url: url.toString(), schema, timeoutMs };
 });

@@ -75,6 +75,12 @@ export class Environment {
   })
   DATABASE_URL = 'sqlite:./data/portcullis.sqlite';
 
+  @Transform(toSeconds)
+  @Min(1)
+  @Max(60)
+  @IsInt({ message: 'must be a duration from 1 second to 1 minute, such as 5 or 10s' })
+  DATABASE_TIMEOUT = 5;
+
   @IsOptional()
   @Matches(/^rediss?:\/\/.+/, { message: 'must be a redis:// or rediss:// URL' })
   REDIS_URL?: string;
@@ -248,6 +254,12 @@ export class Environment {
   @Max(300)
   @IsInt({ message: 'must be a duration from 1 second to 5 minutes, such as 30 or 1m' })
   REQUEST_TIMEOUT = 30;
+
+  @Transform(toSeconds)
+  @Min(1)
+  @Max(600)
+  @IsInt({ message: 'must be a duration from 1 second to 10 minutes, such as 10 or 1m' })
+  SHUTDOWN_TIMEOUT = 10;
 
   @Transform(toBoolean)
   @IsBoolean({ message: 'must be true or false' })

@@ -45,7 +45,10 @@ export const migrations = [
 // of every query; without it GET /users/me serves 17% more. Errors keep their message.
 const untracedSqlite3 = { ...sqlite3, verbose: () => sqlite3 };
 
+const DEFAULT_TIMEOUT_MS = 5000;
+
 export function dataSourceOptions(config: DatabaseConfig): DataSourceOptions {
+  const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const common = {
     entities,
     migrations,
@@ -60,6 +63,8 @@ export function dataSourceOptions(config: DatabaseConfig): DataSourceOptions {
       driver: untracedSqlite3,
       // WAL: one fsync per commit, not several (a login makes ten writes); readers never wait.
       enableWAL: config.path !== ':memory:',
+      // Another process holding the write lock makes a statement wait this long, then fail (503).
+      busyTimeout: timeoutMs,
       ...common,
     };
   }
@@ -67,8 +72,15 @@ export function dataSourceOptions(config: DatabaseConfig): DataSourceOptions {
     type: 'postgres',
     url: config.url,
     schema: config.schema,
-    // Raw SQL in migrations and queries must land in the same schema as the entity tables.
-    extra: config.schema ? { options: `-c search_path=${config.schema}` } : undefined,
+    extra: {
+      // A server that accepts connections but never answers must not hold requests (or a
+      // shutdown) for as long as it stays silent: each wait ends in an error, answered 503.
+      connectionTimeoutMillis: timeoutMs,
+      query_timeout: timeoutMs,
+      statement_timeout: timeoutMs,
+      // Raw SQL in migrations and queries must land in the same schema as the entity tables.
+      ...(config.schema ? { options: `-c search_path=${config.schema}` } : {}),
+    },
     ...common,
   };
 }
@@ -89,11 +101,21 @@ const MIGRATIONS_LOCK = 'portcullis.migrations';
  * created the same tables, and all but one failed and retried. SQLite takes one writer at a time.
  */
 export async function openDataSource(options: DataSourceOptions): Promise<DataSource> {
-  const dataSource = await new DataSource({ ...options, migrationsRun: false }).initialize();
   if (options.type !== 'postgres') {
+    const dataSource = await new DataSource({ ...options, migrationsRun: false }).initialize();
     await dataSource.runMigrations();
     return dataSource;
   }
+  await migrateExclusively({
+    ...options,
+    extra: { ...options.extra, query_timeout: 0, statement_timeout: 0 },
+  });
+  return new DataSource({ ...options, migrationsRun: false }).initialize();
+}
+
+/** Without the statement timeouts: a migration may take longer than a request ever should. */
+async function migrateExclusively(options: DataSourceOptions): Promise<void> {
+  const dataSource = await new DataSource({ ...options, migrationsRun: false }).initialize();
   // A session lock, on a connection of its own, held while the migrations use others.
   const lock = dataSource.createQueryRunner();
   try {
@@ -105,6 +127,6 @@ export async function openDataSource(options: DataSourceOptions): Promise<DataSo
     }
   } finally {
     await lock.release();
+    await dataSource.destroy();
   }
-  return dataSource;
 }
