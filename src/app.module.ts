@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigType } from '@nestjs/config';
+import { ScheduleModule } from '@nestjs/schedule';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSourceOptions } from 'typeorm';
@@ -19,6 +20,7 @@ import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { KeysModule } from './keys/keys.module';
 import { LoggingModule } from './logging/logging.module';
+import { MaintenanceModule } from './maintenance/maintenance.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { OAuthModule } from './oauth/oauth.module';
 import { PasswordsModule } from './passwords/passwords.module';
@@ -44,6 +46,7 @@ import { UsersModule } from './users/users.module';
         return openDataSource(options);
       },
     }),
+    ScheduleModule.forRoot(),
     DatabaseModule,
     LoggingModule,
     EventsModule,
@@ -59,6 +62,7 @@ import { UsersModule } from './users/users.module';
     TokensModule,
     AuthModule,
     OAuthModule,
+    MaintenanceModule,
   ],
   providers: [
     { provide: APP_PIPE, useFactory: createValidationPipe },

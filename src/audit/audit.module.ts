@@ -8,5 +8,6 @@ import { AuditEvent } from './entities/audit-event.entity';
   imports: [TypeOrmModule.forFeature([AuditEvent])],
   controllers: [AuditController],
   providers: [AuditService],
+  exports: [AuditService],
 })
 export class AuditModule {}

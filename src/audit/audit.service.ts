@@ -1,9 +1,10 @@
-import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { OnEvent } from '@nestjs/event-emitter';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { LessThan, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
+import { deleteInBatches } from '../database/batched-delete';
 import { auditConfig } from '../config/audit.config';
 import { PreparedStatements } from '../platform/prepared-statements';
 import { SECURITY_EVENT, SecurityEvent } from '../events/security-event';
@@ -16,12 +17,9 @@ function isAudited(event: SecurityEvent): boolean {
   return event.type !== 'token_issued' || event.detail?.grant === 'client_credentials';
 }
 
-const PURGE_INTERVAL_MS = 60 * 60 * 1000;
 
 @Injectable()
-export class AuditService implements OnModuleInit, OnModuleDestroy {
-  private readonly logger = new Logger(AuditService.name);
-  private purgeTimer: NodeJS.Timeout | undefined;
+export class AuditService {
   private readonly insertEvent: (event: AuditEvent) => Promise<void>;
 
   constructor(
@@ -30,19 +28,6 @@ export class AuditService implements OnModuleInit, OnModuleDestroy {
     statements: PreparedStatements,
   ) {
     this.insertEvent = statements.insertInto(AuditEvent);
-  }
-
-  onModuleInit(): void {
-    this.purgeTimer = setInterval(() => {
-      this.purgeExpired().catch((error: unknown) => {
-        this.logger.warn(`Could not purge old audit events: ${String(error)}`);
-      });
-    }, PURGE_INTERVAL_MS);
-    this.purgeTimer.unref();
-  }
-
-  onModuleDestroy(): void {
-    clearInterval(this.purgeTimer);
   }
 
   /** Awaited by the publisher: an event that cannot be stored fails the request that caused it. */
@@ -88,9 +73,9 @@ export class AuditService implements OnModuleInit, OnModuleDestroy {
     return builder.getMany();
   }
 
-  async purgeExpired(): Promise<number> {
-    const cutoff = new Date(Date.now() - this.config.retentionDays * 86400 * 1000);
-    const result = await this.events.delete({ at: LessThan(cutoff) });
-    return result.affected ?? 0;
+  /** Events older than AUDIT_RETENTION_DAYS. */
+  purgeExpired(now: number): Promise<number> {
+    const cutoff = new Date(now - this.config.retentionDays * 86400 * 1000);
+    return deleteInBatches(this.events.manager.connection, AuditEvent, '"at" < :cutoff', { cutoff });
   }
 }

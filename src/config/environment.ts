@@ -264,6 +264,12 @@ export class Environment {
   @Transform(toBoolean)
   @IsBoolean({ message: 'must be true or false' })
   METRICS_ENABLED = true;
+
+  @Transform(toSeconds)
+  @Min(60)
+  @Max(86400)
+  @IsInt({ message: 'must be a duration from 1 minute to 1 day, such as 1h' })
+  PURGE_INTERVAL = 3600;
 }
 
 function firstMessage(error: ValidationError): string {

@@ -10,6 +10,7 @@ export const operationsConfig = registerAs('operations', () => {
       .filter((origin) => origin !== ''),
     requestTimeoutMs: env.REQUEST_TIMEOUT * 1000,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT * 1000,
+    purgeIntervalMs: env.PURGE_INTERVAL * 1000,
     metricsEnabled: env.METRICS_ENABLED,
     // One libuv thread stays free for everything else that uses the pool (fs, dns, crypto).
     argon2MaxConcurrency:

@@ -19,6 +19,7 @@ import { RevocationEpoch1732234000000 } from './migrations/1732234000000-revocat
 import { SessionTokenVersion1732234100000 } from './migrations/1732234100000-session-token-version';
 import { PublicClients1732234200000 } from './migrations/1732234200000-public-clients';
 import { ThrottleInFlight1732234300000 } from './migrations/1732234300000-throttle-in-flight';
+import { ScheduledRuns1732234500000 } from './migrations/1732234500000-scheduled-runs';
 
 export const entities = [
   User,
@@ -39,6 +40,7 @@ export const migrations = [
   SessionTokenVersion1732234100000,
   PublicClients1732234200000,
   ThrottleInFlight1732234300000,
+  ScheduledRuns1732234500000,
 ];
 
 // TypeORM always calls `driver.verbose()`, whose trace captures a stack and inspects the arguments
@@ -108,7 +110,7 @@ export async function openDataSource(options: DataSourceOptions): Promise<DataSo
   }
   await migrateExclusively({
     ...options,
-    extra: { ...options.extra, query_timeout: 0, statement_timeout: 0 },
+    extra: { ...(options.extra as object), query_timeout: 0, statement_timeout: 0 },
   });
   return new DataSource({ ...options, migrationsRun: false }).initialize();
 }

@@ -7,6 +7,7 @@ import { authConfig } from '../config/auth.config';
 import { User } from '../users/entities/user.entity';
 import { RequestContext } from '../common/request-context';
 import { isForeignKeyViolation } from '../database/constraint-violations';
+import { deleteInBatches } from '../database/batched-delete';
 import { Initiator } from '../events/security-event';
 import { SecurityEvents } from '../events/security-events.service';
 import { PreparedStatements } from '../platform/prepared-statements';
@@ -213,6 +214,26 @@ export class SessionsService {
 
   private liveSession(id: string, now: Date): Promise<Session | null> {
     return this.sessions.findOneBy({ id, ...liveSessionWhere(now) });
+  }
+
+  /**
+   * Ended sessions (revoked, past their end, idle too long) and expired refresh tokens, once
+   * `graceMs` has passed: a replayed token is still recognised as theft meanwhile.
+   */
+  async purge(now: number, graceMs: number): Promise<number> {
+    const dataSource = this.sessions.manager.connection;
+    const cutoff = new Date(now - graceMs);
+    const idle = new Date(now - graceMs - this.config.refreshIdleTtl * 1000);
+    const sessions = await deleteInBatches(
+      dataSource,
+      Session,
+      '"revokedAt" < :cutoff OR "expiresAt" < :cutoff OR "lastUsedAt" < :idle',
+      { cutoff, idle },
+    );
+    const tokens = await deleteInBatches(dataSource, RefreshToken, '"expiresAt" < :cutoff', {
+      cutoff,
+    });
+    return sessions + tokens;
   }
 
   private publishEnded(

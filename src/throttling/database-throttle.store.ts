@@ -1,15 +1,13 @@
-import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { deleteInBatches } from '../database/batched-delete';
 import {
   Placeholder,
   PreparedStatement,
   PreparedStatements,
 } from '../platform/prepared-statements';
 import { ThrottleCounter } from './entities/throttle-counter.entity';
-import { ThrottleClock } from './throttle-clock';
 import { DelayPolicy } from './throttle-policy';
 import { Reservation, ThrottleStore, WindowState } from './throttle-store';
-
-const SWEEP_INTERVAL_MS = 10 * 60_000;
 
 type CounterRow = Pick<ThrottleCounter, 'count' | 'blockedUntil' | 'expiresAt'>;
 
@@ -102,20 +100,17 @@ function hitSql(table: string, column: Column, p: Placeholder): string {
 
 // No transactions: TypeORM's SQLite driver shares one connection (see exclusively.ts). Each
 // statement touches one row, so statements of one login on two keys cannot deadlock.
-@Injectable()
-export class DatabaseThrottleStore extends ThrottleStore implements OnModuleInit, OnModuleDestroy {
-  private sweeper?: NodeJS.Timeout;
+export class DatabaseThrottleStore extends ThrottleStore {
   private readonly reserveStatement: PreparedStatement;
   private readonly failureStatement: PreparedStatement;
   private readonly successStatement: PreparedStatement;
   private readonly releaseStatement: PreparedStatement;
   private readonly hitStatement: PreparedStatement;
   private readonly blockedForStatement: PreparedStatement;
-  private readonly sweepStatement: PreparedStatement;
 
   constructor(
     statements: PreparedStatements,
-    private readonly clock: ThrottleClock,
+    private readonly dataSource: DataSource,
   ) {
     super();
     const table = statements.table(ThrottleCounter);
@@ -137,20 +132,6 @@ export class DatabaseThrottleStore extends ThrottleStore implements OnModuleInit
     this.blockedForStatement = statements.prepare(
       (p) => `SELECT "blockedUntil" FROM ${table} WHERE "key" = ${p(1)}`,
     );
-    this.sweepStatement = statements.prepare(
-      (p) =>
-        `DELETE FROM ${table} WHERE "expiresAt" <= ${bigint(p, 1)}` +
-        ` AND "blockedUntil" <= ${bigint(p, 1)} AND "inFlightUntil" <= ${bigint(p, 1)}`,
-    );
-  }
-
-  onModuleInit(): void {
-    this.sweeper = setInterval(() => void this.sweep().catch(() => undefined), SWEEP_INTERVAL_MS);
-    this.sweeper.unref();
-  }
-
-  onModuleDestroy(): void {
-    clearInterval(this.sweeper);
   }
 
   async reserve(key: string, policy: DelayPolicy, now: number): Promise<Reservation> {
@@ -231,7 +212,13 @@ export class DatabaseThrottleStore extends ThrottleStore implements OnModuleInit
     };
   }
 
-  private async sweep(): Promise<void> {
-    await this.sweepStatement.run([this.clock.now()]);
+  /** Counters nothing depends on any more: forgotten, not blocking, no attempt in flight. */
+  purgeExpired(now: number): Promise<number> {
+    return deleteInBatches(
+      this.dataSource,
+      ThrottleCounter,
+      '"expiresAt" <= :now AND "blockedUntil" <= :now AND "inFlightUntil" <= :now',
+      { now },
+    );
   }
 }

@@ -139,6 +139,10 @@ export class RedisThrottleStore extends ThrottleStore implements OnModuleDestroy
     await this.redis.eval(GIVE_BACK, 1, key, generation, 0);
   }
 
+  purgeExpired(): Promise<number> {
+    return Promise.resolve(0);
+  }
+
   async blockedFor(key: string, now: number): Promise<number> {
     const blockedUntil = Number((await this.redis.hget(key, 'b')) ?? 0);
     return Math.max(0, blockedUntil - now);

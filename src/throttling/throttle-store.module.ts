@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { connectRedisStore } from '../common/redis-client';
 import { throttlingConfig } from '../config/throttling.config';
 import { PreparedStatements } from '../platform/prepared-statements';
@@ -14,15 +16,15 @@ import { ThrottleStore } from './throttle-store';
     ThrottleClock,
     {
       provide: ThrottleStore,
-      inject: [throttlingConfig.KEY, PreparedStatements, ThrottleClock],
+      inject: [throttlingConfig.KEY, PreparedStatements, getDataSourceToken()],
       useFactory: async (
         config: ConfigType<typeof throttlingConfig>,
         statements: PreparedStatements,
-        clock: ThrottleClock,
+        dataSource: DataSource,
       ): Promise<ThrottleStore> =>
         config.redisUrl
           ? new RedisThrottleStore(await connectRedisStore(config.redisUrl, config.redisKeyPrefix))
-          : new DatabaseThrottleStore(statements, clock),
+          : new DatabaseThrottleStore(statements, dataSource),
     },
     StoreThrottlerStorage,
   ],

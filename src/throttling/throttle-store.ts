@@ -42,6 +42,9 @@ export abstract class ThrottleStore {
 
   abstract blockedFor(key: string, now: number): Promise<number>;
 
+  /** Counters nothing depends on any more (Redis expires its own). */
+  abstract purgeExpired(now: number): Promise<number>;
+
   /** The request over `limit` blocks the key for `blockMs`; blocked requests are not counted. */
   abstract hit(
     key: string,

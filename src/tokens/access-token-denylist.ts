@@ -6,6 +6,9 @@ export abstract class AccessTokenDenylist {
   abstract revoke(jti: string, expiresAt: Date): Promise<void>;
 
   abstract isRevoked(jti: string): Promise<boolean>;
+
+  /** Entries that can no longer matter (their token could not verify any more). */
+  abstract purgeExpired(now: number): Promise<number>;
 }
 
 /** Verification accepts a token CLOCK_SKEW_SECONDS past its exp: the entry outlives exp by that. */

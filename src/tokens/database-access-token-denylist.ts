@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { LessThan, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
+import { deleteInBatches } from '../database/batched-delete';
 import { AccessTokenDenylist, denylistEntryEnd } from './access-token-denylist';
 import { RevokedAccessToken } from './entities/revoked-access-token.entity';
 
@@ -21,7 +22,12 @@ export class DatabaseAccessTokenDenylist extends AccessTokenDenylist {
       .values({ jti, expiresAt: denylistEntryEnd(expiresAt) })
       .orIgnore()
       .execute();
-    await this.revoked.delete({ expiresAt: LessThan(new Date()) });
+  }
+
+  purgeExpired(now: number): Promise<number> {
+    return deleteInBatches(this.revoked.manager.connection, RevokedAccessToken, '"expiresAt" < :now', {
+      now: new Date(now),
+    });
   }
 
   isRevoked(jti: string): Promise<boolean> {

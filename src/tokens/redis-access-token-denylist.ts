@@ -44,6 +44,11 @@ export class RedisAccessTokenDenylist extends AccessTokenDenylist implements OnM
     return (await this.reach(this.redis.exists(entryKey(jti)))) === 1;
   }
 
+  /** Redis expires each entry itself. */
+  purgeExpired(): Promise<number> {
+    return Promise.resolve(0);
+  }
+
   onModuleDestroy(): Promise<void> {
     this.closing = true;
     clearTimeout(this.epochRetry);

@@ -3,7 +3,6 @@ import Redis from 'ioredis';
 import { PreparedStatements } from '../../src/platform/prepared-statements';
 import { DatabaseThrottleStore } from '../../src/throttling/database-throttle.store';
 import { RedisThrottleStore } from '../../src/throttling/redis-throttle.store';
-import { ThrottleClock } from '../../src/throttling/throttle-clock';
 import { ThrottleStore } from '../../src/throttling/throttle-store';
 import { openMigratedDatabase } from './test-database';
 
@@ -16,7 +15,7 @@ async function databaseStore(type: 'sqlite' | 'postgres'): Promise<StoreUnderTes
   const database = await openMigratedDatabase(type);
   const statements = new PreparedStatements(database.dataSource);
   return {
-    store: new DatabaseThrottleStore(statements, new ThrottleClock()),
+    store: new DatabaseThrottleStore(statements, database.dataSource),
     close: async () => {
       await statements.onModuleDestroy();
       await database.close();

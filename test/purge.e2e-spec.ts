@@ -1,0 +1,100 @@
+import { DataSource, IsNull, Not } from 'typeorm';
+import { AuditEvent } from '../src/audit/entities/audit-event.entity';
+import { PurgeService, SESSION_GRACE_MS } from '../src/maintenance/purge.service';
+import { RefreshToken } from '../src/sessions/entities/refresh-token.entity';
+import { Session } from '../src/sessions/entities/session.entity';
+import { ThrottleCounter } from '../src/throttling/entities/throttle-counter.entity';
+import { RevokedAccessToken } from '../src/tokens/entities/revoked-access-token.entity';
+import { passwordGrant, refreshGrant, TokenPair } from './utils/oauth';
+import { credentialsOf, registerUser, startTestApp, TestApp } from './utils/test-app';
+
+const DAY = 86_400_000;
+
+describe('the scheduled purge', () => {
+  let t: TestApp;
+  let second: TestApp;
+  let dataSource: DataSource;
+
+  beforeAll(async () => {
+    t = await startTestApp({ AUDIT_RETENTION_DAYS: '30' });
+    second = await startTestApp({ AUDIT_RETENTION_DAYS: '30' }, { shareDatabaseOf: t });
+    dataSource = t.app.get(DataSource);
+  });
+
+  afterAll(async () => {
+    await second.close();
+    await t.close();
+  });
+
+  const count = (target: typeof Session | typeof RefreshToken, where: object) =>
+    dataSource.getRepository(target).countBy(where);
+
+  it('removes expired and ended rows after their grace, and keeps every live one', async () => {
+    const now = Date.now();
+    const ago = (ms: number) => new Date(now - ms);
+    const user = await registerUser(t);
+    const live = await passwordGrant(t, credentialsOf(user));
+    const refreshed = (await refreshGrant(t, live.refresh_token).expect(200)).body as TokenPair;
+    await passwordGrant(t, credentialsOf(user));
+    await passwordGrant(t, credentialsOf(user));
+    const sessions = dataSource.getRepository(Session);
+    const [liveSession, oldSession, recentSession] = await sessions.find({
+      where: { userId: user.id },
+      order: { createdAt: 'ASC' },
+    });
+    await sessions.update({ id: oldSession.id }, { revokedAt: ago(SESSION_GRACE_MS + DAY) });
+    await sessions.update({ id: recentSession.id }, { revokedAt: ago(SESSION_GRACE_MS - DAY / 2) });
+    // The live session's first refresh token, spent, expired long ago; its successor is live.
+    const tokens = dataSource.getRepository(RefreshToken);
+    await tokens.update(
+      { sessionId: liveSession.id, usedAt: Not(IsNull()) },
+      { expiresAt: ago(SESSION_GRACE_MS + DAY) },
+    );
+
+    const denylist = dataSource.getRepository(RevokedAccessToken);
+    await denylist.insert([
+      { jti: 'gone', expiresAt: ago(1000) },
+      { jti: 'kept', expiresAt: new Date(now + DAY) },
+    ]);
+    const counters = dataSource.getRepository(ThrottleCounter);
+    const counter = { count: 1, delayMs: 0, blockedUntil: 0, inFlight: 0, inFlightUntil: 0 };
+    await counters.insert([
+      { ...counter, key: 'purge:gone', expiresAt: now - 1000 },
+      { ...counter, key: 'purge:kept', expiresAt: now + DAY },
+      { ...counter, key: 'purge:blocked', expiresAt: now - 1000, blockedUntil: now + DAY },
+    ]);
+    const events = dataSource.getRepository(AuditEvent);
+    const old = await events.findOneByOrFail({ userId: user.id, type: 'user_registered' });
+    await events.update({ id: old.id }, { at: ago(31 * DAY) });
+
+    const report = await t.app.get(PurgeService).purge(now);
+
+    expect(report.sessions).toBeGreaterThanOrEqual(1);
+    expect(await count(Session, { id: oldSession.id })).toBe(0);
+    expect(await count(RefreshToken, { sessionId: oldSession.id })).toBe(0);
+    expect(await count(Session, { id: recentSession.id })).toBe(1);
+    expect(await count(Session, { id: liveSession.id })).toBe(1);
+    expect(await count(RefreshToken, { sessionId: liveSession.id })).toBe(1);
+    expect((await denylist.find()).map((row) => row.jti).sort()).toEqual(['kept']);
+    const purgeKeys = (await counters.find())
+      .map((row) => row.key)
+      .filter((key) => key.startsWith('purge:'));
+    expect(purgeKeys.sort()).toEqual(['purge:blocked', 'purge:kept']);
+    expect(await events.countBy({ id: old.id })).toBe(0);
+    // The live session still refreshes, and its access token still works.
+    await refreshGrant(t, refreshed.refresh_token).expect(200);
+  });
+
+  it('runs once per interval whichever instances ask, on any number of instances', async () => {
+    const now = Date.now() + 10 * DAY;
+    const reports = await Promise.all([
+      t.app.get(PurgeService).tick(now),
+      second.app.get(PurgeService).tick(now),
+      t.app.get(PurgeService).tick(now),
+      second.app.get(PurgeService).tick(now),
+    ]);
+    expect(reports.filter((report) => report !== undefined)).toHaveLength(1);
+    expect(await second.app.get(PurgeService).tick(now + 1000)).toBeUndefined();
+    expect(await t.app.get(PurgeService).tick(now + 3_600_000)).toBeDefined();
+  });
+});
