@@ -122,6 +122,9 @@ function oauthErrorCode(status: number): OAuthErrorCode {
   if (status === 503) {
     return 'temporarily_unavailable';
   }
+  if (status === 429) {
+    return 'slow_down';
+  }
   return status >= 500 ? 'server_error' : 'invalid_request';
 }
 
@@ -132,8 +135,9 @@ export function toErrorResponse(exception: unknown, request: FastifyRequest): Er
   if (status === 503) {
     headers['Retry-After'] = RETRY_AFTER_SECONDS;
   }
-  if (exception instanceof OAuthException && exception.retryAfterSeconds !== undefined) {
-    headers['Retry-After'] = String(exception.retryAfterSeconds);
+  const { retryAfterSeconds } = exception as { retryAfterSeconds?: unknown };
+  if (exception instanceof HttpException && typeof retryAfterSeconds === 'number') {
+    headers['Retry-After'] = String(retryAfterSeconds);
   }
 
   if (isOAuthRoute(request)) {

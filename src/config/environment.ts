@@ -128,6 +128,18 @@ export class Environment {
   @IsInt()
   TOKEN_REQUESTS_PER_MINUTE = 60;
 
+  @Transform(toInteger)
+  @Min(1)
+  @Max(100000)
+  @IsInt()
+  REGISTRATIONS_PER_HOUR = 20;
+
+  @Transform(toInteger)
+  @Min(1)
+  @Max(100000)
+  @IsInt()
+  PROFILE_CHANGES_PER_HOUR = 20;
+
   @IsOptional()
   @Matches(/^https?:\/\/[^\s/]+(\/\S*)?$/, { message: 'must be an http(s) URL' })
   ISSUER?: string;

@@ -13,6 +13,8 @@ export const throttlingConfig = registerAs('throttling', () => {
     accountFailureCeiling: env.ACCOUNT_FAILURE_CEILING,
     accountMaxDelayMs: env.ACCOUNT_MAX_DELAY * SECOND,
     tokenRequestsPerMinute: env.TOKEN_REQUESTS_PER_MINUTE,
+    registrationsPerHour: env.REGISTRATIONS_PER_HOUR,
+    profileChangesPerHour: env.PROFILE_CHANGES_PER_HOUR,
     redisUrl: env.REDIS_URL,
     redisKeyPrefix: env.REDIS_KEY_PREFIX,
   };

@@ -39,6 +39,27 @@ describe('ConcurrencyLimit', () => {
     expect(limit.running).toBe(0);
   });
 
+  it('starts waiting logins before waiting background work, whatever their arrival', async () => {
+    const limit = new ConcurrencyLimit(1);
+    const started: string[] = [];
+    const busy = deferred();
+    const task = (name: string) => async () => {
+      started.push(name);
+      await (name === 'first' ? busy.promise : Promise.resolve());
+    };
+    const runs = [
+      limit.run(task('first')),
+      limit.run(task('registration 1'), 'background'),
+      limit.run(task('registration 2'), 'background'),
+      limit.run(task('login')),
+    ];
+    await Promise.resolve();
+    busy.resolve();
+    await Promise.all(runs);
+
+    expect(started).toEqual(['first', 'login', 'registration 1', 'registration 2']);
+  });
+
   it.each([0, -1, 1.5])('refuses the limit %p', (max) => {
     expect(() => new ConcurrencyLimit(max)).toThrow(RangeError);
   });

@@ -1,8 +1,12 @@
 // argon2 shares libuv's pool with file system, DNS and crypto calls: an uncapped login flood would
 // fill every thread (and allocate m KiB per hash) and stall the rest of the service.
+// Waiting `background` work (new hashes: registrations, password changes) goes after waiting
+// logins, so a registration flood slows registrations, not logins.
+export type Priority = 'login' | 'background';
+
 export class ConcurrencyLimit {
   private active = 0;
-  private readonly waiting: Array<() => void> = [];
+  private readonly waiting: Record<Priority, Array<() => void>> = { login: [], background: [] };
 
   constructor(readonly max: number) {
     if (!Number.isInteger(max) || max < 1) {
@@ -11,17 +15,17 @@ export class ConcurrencyLimit {
   }
 
   get queued(): number {
-    return this.waiting.length;
+    return this.waiting.login.length + this.waiting.background.length;
   }
 
   get running(): number {
     return this.active;
   }
 
-  async run<T>(task: () => Promise<T>): Promise<T> {
+  async run<T>(task: () => Promise<T>, priority: Priority = 'login'): Promise<T> {
     if (this.active >= this.max) {
       // The slot is handed over by release(), so `active` already counts this task on wake-up.
-      await new Promise<void>((resolve) => this.waiting.push(resolve));
+      await new Promise<void>((resolve) => this.waiting[priority].push(resolve));
     } else {
       this.active += 1;
     }
@@ -33,7 +37,7 @@ export class ConcurrencyLimit {
   }
 
   private release(): void {
-    const next = this.waiting.shift();
+    const next = this.waiting.login.shift() ?? this.waiting.background.shift();
     if (next) {
       next();
     } else {

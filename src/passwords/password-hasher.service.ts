@@ -46,8 +46,10 @@ export class PasswordHasher {
   }
 
   hash(password: string): Promise<string> {
-    return this.limit.run(() =>
-      argon2.hash(normalizePassword(password), { type: argon2.argon2id, ...this.config.argon2 }),
+    return this.limit.run(
+      () =>
+        argon2.hash(normalizePassword(password), { type: argon2.argon2id, ...this.config.argon2 }),
+      'background',
     );
   }
 

@@ -3,6 +3,7 @@ import { ConfigType } from '@nestjs/config';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { throttlingConfig } from '../config/throttling.config';
 import { LoginThrottle } from './login-throttle.service';
+import { RequestBudgets } from './request-budgets.service';
 import { StoreThrottlerStorage } from './store-throttler-storage';
 import { ThrottleStoreModule } from './throttle-store.module';
 import { TOKEN_BUDGET_WINDOW_MS, TokenBudgetGuard } from './token-budget.guard';
@@ -26,7 +27,7 @@ import { TOKEN_BUDGET_WINDOW_MS, TokenBudgetGuard } from './token-budget.guard';
       }),
     }),
   ],
-  providers: [LoginThrottle, TokenBudgetGuard],
-  exports: [LoginThrottle, TokenBudgetGuard],
+  providers: [LoginThrottle, TokenBudgetGuard, RequestBudgets],
+  exports: [LoginThrottle, TokenBudgetGuard, RequestBudgets],
 })
 export class ThrottlingModule {}

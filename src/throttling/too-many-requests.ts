@@ -16,11 +16,14 @@ export function tooManyRequests(retryAfterMs: number, description: string): OAut
 const logger = new Logger('Throttling');
 
 /** Fail closed: without its counters the endpoint answers 503 rather than skip the limits. */
-export async function orUnavailable<T>(work: Promise<T>): Promise<T> {
+export async function orUnavailable<T>(
+  work: Promise<T>,
+  detail = 'Login is temporarily unavailable; try again later',
+): Promise<T> {
   try {
     return await work;
   } catch (error) {
     logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-    throw new ServiceUnavailableException('Login is temporarily unavailable; try again later');
+    throw new ServiceUnavailableException(detail);
   }
 }

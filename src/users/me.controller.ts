@@ -35,12 +35,13 @@ export class MeController {
   @ApiOkResponse({ type: UserResponse })
   @ApiProblemResponse(400, 'Invalid email or full name')
   @ApiProblemResponse(409, 'Email already registered')
+  @ApiProblemResponse(429, 'Too many changes for this account or address; see Retry-After')
   async updateProfile(
     @CurrentUser() caller: AuthenticatedUser,
     @Body() body: UpdateProfileDto,
     @Initiated() initiator: Initiator,
   ): Promise<UserResponse> {
-    return toUserResponse(await this.users.update(caller.id, body, initiator));
+    return toUserResponse(await this.users.updateOwnProfile(caller.id, body, initiator));
   }
 
   @Post('password')

@@ -25,6 +25,7 @@ export class RegistrationController {
   @ApiProblemResponse(400, 'Invalid username or email, weak or common password')
   @ApiProblemResponse(409, 'Username or email taken')
   @ApiProblemResponse(403, 'Registration is disabled')
+  @ApiProblemResponse(429, 'Too many registrations from this address; see Retry-After')
   @ApiProblemResponse(503, UNAVAILABLE_DESCRIPTION)
   async register(
     @Body() body: RegisterUserDto,

@@ -11,9 +11,11 @@ import { PasswordHasher } from '../passwords/password-hasher.service';
 import { PasswordPolicy } from '../passwords/password-policy.service';
 import { PreparedStatements } from '../platform/prepared-statements';
 import { SessionsService } from '../sessions/sessions.service';
+import { RequestBudgets } from '../throttling/request-budgets.service';
 import { CreateUserDto } from './dto/create-user.dto';
 import { ListUsersQuery } from './dto/list-users.query';
 import { RegisterUserDto } from './dto/register-user.dto';
+import { UpdateProfileDto } from './dto/update-profile.dto';
 import { UpdateUserDto } from './dto/update-user.dto';
 import { User } from './entities/user.entity';
 import { HOLDS_ADMIN_ROLE, unlessLastAdministrator } from './last-administrator';
@@ -24,6 +26,8 @@ import { normalizeUsername } from './username';
 function touched<Changes extends object>(changes: Changes): Changes & { updatedAt: Date } {
   return { ...changes, updatedAt: new Date() };
 }
+
+const NO_CONTEXT = { ip: null, userAgent: null };
 
 /** Raised in the same UPDATE that changes the credentials, so no request can slip between. */
 const NEXT_TOKEN_VERSION = () => '"tokenVersion" + 1';
@@ -58,12 +62,15 @@ export class UsersService {
     private readonly policy: PasswordPolicy,
     private readonly sessions: SessionsService,
     private readonly events: SecurityEvents,
+    private readonly budgets: RequestBudgets,
     statements: PreparedStatements,
   ) {
     this.byNormalizedUsername = statements.selectWhere(User, 'normalizedUsername');
   }
 
   async register(input: RegisterUserDto, context: RequestContext): Promise<User> {
+    // Every attempt counts, refused ones too: each costs a hash, or says a name is taken.
+    await this.budgets.spend('registration', context);
     const user = await this.insert(input);
     await this.events.publish({
       type: 'user_registered',
@@ -126,6 +133,12 @@ export class UsersService {
     }
     const [items, total] = await builder.getManyAndCount();
     return { items, total };
+  }
+
+  /** PATCH /users/me, on an hourly budget: its 409 says whether an email is registered. */
+  async updateOwnProfile(id: string, changes: UpdateProfileDto, initiator: Initiator): Promise<User> {
+    await this.budgets.spend('profile_change', initiator.context ?? NO_CONTEXT, id);
+    return this.update(id, changes, initiator);
   }
 
   /** Disabling ends every token for good: re-enabling the account does not revive them. */

@@ -45,9 +45,11 @@ const BASE_ENV: Record<string, string> = {
   AUDIENCE: 'http://api.portcullis.test',
   BOOTSTRAP_ADMIN_USERNAME: ADMIN.username,
   BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password,
-  // Test files fire many token requests from 127.0.0.1 within a minute; the per-IP budget is
-  // tested (at its real size and lowered) in throttling.e2e-spec.ts, which sets its own.
+  // Test files fire many requests from 127.0.0.1; the budgets are tested (at their real size and
+  // lowered) in throttling.e2e-spec.ts and request-budgets.e2e-spec.ts, which set their own.
   TOKEN_REQUESTS_PER_MINUTE: '100000',
+  REGISTRATIONS_PER_HOUR: '100000',
+  PROFILE_CHANGES_PER_HOUR: '100000',
 };
 
 /**
