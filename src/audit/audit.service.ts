@@ -18,6 +18,14 @@ function isAudited(event: SecurityEvent): boolean {
 }
 
 
+// Control characters and bidi overrides in a string a caller chose (a user agent) could forge
+// lines or reorder text for whoever reads the log.
+const UNPRINTABLE = /[\p{Cc}\p{Cf}]/gu;
+
+function printable<T>(value: T): T | string {
+  return typeof value === 'string' ? value.replace(UNPRINTABLE, '') : value;
+}
+
 @Injectable()
 export class AuditService {
   private readonly insertEvent: (event: AuditEvent) => Promise<void>;
@@ -42,9 +50,11 @@ export class AuditService {
       userId: event.userId ?? null,
       clientId: event.clientId ?? null,
       ip: event.context?.ip ?? null,
-      userAgent: event.context?.userAgent ?? null,
+      userAgent: printable(event.context?.userAgent ?? null),
       at: new Date(),
-      detail: event.detail ?? {},
+      detail: Object.fromEntries(
+        Object.entries(event.detail ?? {}).map(([name, value]) => [name, printable(value)]),
+      ),
     });
   }
 

@@ -73,18 +73,17 @@ export class LoginThrottle {
    */
   async attempt<T>(username: string, context: RequestContext, check: () => Promise<T>): Promise<T> {
     const keys = loginKeys(username, context.ip);
-    const normalised = normalizeUsername(username);
     const started = this.clock.now();
     // While an attacker holds the account at its ceiling, the owner's attempts are refused here,
     // before they take or wait for a place of the owner's own pair.
     const accountWait = await orUnavailable(this.store.blockedFor(keys.account, started));
     if (accountWait > 0) {
-      throw await this.refuse(normalised, accountWait, context);
+      throw await this.refuse(accountWait, context);
     }
-    const pair = await this.reserve(keys.pair, this.pairPolicy, started, normalised, context);
+    const pair = await this.reserve(keys.pair, this.pairPolicy, started, context);
     let account: Place;
     try {
-      account = await this.reserve(keys.account, this.accountPolicy, started, normalised, context);
+      account = await this.reserve(keys.account, this.accountPolicy, started, context);
     } catch (error) {
       await orUnavailable(this.store.release(pair.key, pair.generation));
       throw error;
@@ -117,7 +116,6 @@ export class LoginThrottle {
     key: string,
     policy: DelayPolicy,
     started: number,
-    username: string,
     context: RequestContext,
   ): Promise<Place> {
     for (;;) {
@@ -127,25 +125,22 @@ export class LoginThrottle {
         return { key, policy, generation: reservation.generation };
       }
       if (reservation.outcome === 'delayed') {
-        throw await this.refuse(username, reservation.retryAfterMs, context);
+        throw await this.refuse(reservation.retryAfterMs, context);
       }
       if (now - started >= IN_FLIGHT_WAIT_MS) {
-        throw await this.refuse(username, 0, context);
+        throw await this.refuse(0, context);
       }
       // Jittered, so that the attempts waiting on one key do not ask the store in lockstep.
       await sleep(POLL_MS + Math.random() * POLL_MS);
     }
   }
 
-  private async refuse(
-    username: string,
-    retryAfterMs: number,
-    context: RequestContext,
-  ): Promise<Error> {
+  private async refuse(retryAfterMs: number, context: RequestContext): Promise<Error> {
     await this.events.publish({
       type: 'login_failed',
       context,
-      detail: { outcome: 'failure', reason: 'throttled', username },
+      // Not the name typed: it may be a password typed in the wrong field (docs/security.md).
+      detail: { outcome: 'failure', reason: 'throttled' },
     });
     return tooManyRequests(retryAfterMs, LOGIN_THROTTLED);
   }

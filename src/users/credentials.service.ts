@@ -6,7 +6,6 @@ import { PasswordHasher } from '../passwords/password-hasher.service';
 import { PasswordPolicy } from '../passwords/password-policy.service';
 import { LoginThrottle } from '../throttling/login-throttle.service';
 import { User } from './entities/user.entity';
-import { normalizeUsername } from './username';
 import { UsersService } from './users.service';
 
 /** The one answer to a failed password login, whichever of username and password was wrong. */
@@ -39,10 +38,12 @@ export class CredentialsService {
       // The audit log names the account that was tried; the caller's answer never reveals it.
       userId: account?.id ?? null,
       context,
+      // What was typed for an unknown name may be a password typed in the wrong field: kept only
+      // when it names an account, which the userId does anyway.
       detail: {
         outcome: 'failure',
         reason: disabled ? 'disabled' : 'credentials',
-        username: normalizeUsername(username),
+        ...(account ? { username: account.normalizedUsername } : { unknownUsername: true }),
       },
     });
     throw disabled
