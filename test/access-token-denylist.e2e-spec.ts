@@ -1,6 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import request from 'supertest';
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { BuiltApp, startBuiltApp, stopBuiltApp } from './utils/built-app';
 import { passwordGrant, TokenPair } from './utils/oauth';
@@ -130,9 +131,10 @@ describe.each(stores)('the access-token denylist in the %s', (store, redis) => {
       }
     });
 
-    // SQLite is a file in the process: it cannot become unreachable the way a server can.
+    // SQLite is a file in the process: it cannot become unreachable the way a server can, and no
+    // other writer can hold one row of it while the instance waits.
     if (process.env.E2E_DATABASE === 'postgres') {
-      it('makes a revocation stored in Redis while the database was down count once it is back', async () => {
+      it('answers 503 and revokes nothing while the database is unreachable', async () => {
         const database = new URL(t.database.url);
         const proxy = new TcpProxy({
           host: database.hostname,
@@ -146,18 +148,45 @@ describe.each(stores)('the access-token denylist in the %s', (store, redis) => {
         });
         try {
           const pair = await freshPair(t);
-          await t.http.get('/users/me').set(bearer(pair.access_token)).expect(200);
           await proxy.cut();
-          // The entry reaches Redis; raising the revocation epoch in the database does not.
           await request(other.url)
             .post('/auth/revoke')
             .type('form')
             .send({ token: pair.access_token, token_type_hint: 'access_token' })
             .expect(503);
+          // Told 503, the caller knows to retry: nothing was half-done in the meantime.
+          await t.http.get('/users/me').set(bearer(pair.access_token)).expect(200);
           await proxy.open();
+          await revoke(t, pair.access_token);
+          await t.http.get('/users/me').set(bearer(pair.access_token)).expect(401);
+        } finally {
+          await stopBuiltApp(other);
+          await proxy.cut();
+        }
+      });
 
-          // No client retries the revocation: the other instance must raise the epoch itself,
-          // or this instance would accept the token from memory until its expiry.
+      it('makes a revocation that reached Redis count everywhere once the database lets it', async () => {
+        const other = await otherInstance({ REDIS_URL: redis as string, DATABASE_TIMEOUT: '1' });
+        const holder = new Client({ connectionString: t.database.url });
+        await holder.connect();
+        try {
+          const pair = await freshPair(t);
+          // This instance now answers for the token from memory, until the revocation epoch moves.
+          await t.http.get('/users/me').set(bearer(pair.access_token)).expect(200);
+          await holder.query('BEGIN');
+          const schema = new URL(t.database.url).searchParams.get('schema') as string;
+          await holder.query(
+            `SELECT 1 FROM "${schema}"."revocation_epoch" WHERE "id" = 1 FOR UPDATE`,
+          );
+          // The entry reaches Redis; the raise of the epoch times out behind the held row.
+          await request(other.url)
+            .post('/auth/revoke')
+            .type('form')
+            .send({ token: pair.access_token, token_type_hint: 'access_token' })
+            .expect(503);
+          await holder.query('ROLLBACK');
+
+          // No client retries the revocation: the other instance must raise the epoch itself.
           const deadline = Date.now() + 15_000;
           let status = 200;
           while (status === 200 && Date.now() < deadline) {
@@ -167,7 +196,7 @@ describe.each(stores)('the access-token denylist in the %s', (store, redis) => {
           expect(status).toBe(401);
         } finally {
           await stopBuiltApp(other);
-          await proxy.cut();
+          await holder.end();
         }
       });
     }

@@ -3,7 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import { OnEvent } from '@nestjs/event-emitter';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { Repository } from 'typeorm';
+import { EntityManager, Repository } from 'typeorm';
 import { deleteInBatches } from '../database/batched-delete';
 import { auditConfig } from '../config/audit.config';
 import { PreparedStatements } from '../platform/prepared-statements';
@@ -16,7 +16,6 @@ import { AuditEvent } from './entities/audit-event.entity';
 function isAudited(event: SecurityEvent): boolean {
   return event.type !== 'token_issued' || event.detail?.grant === 'client_credentials';
 }
-
 
 // Control characters and bidi overrides in a string a caller chose (a user agent) could forge
 // lines or reorder text for whoever reads the log.
@@ -40,11 +39,14 @@ export class AuditService {
 
   /** Awaited by the publisher: an event that cannot be stored fails the request that caused it. */
   @OnEvent(SECURITY_EVENT, { async: true, promisify: true, suppressErrors: false })
-  async record(event: SecurityEvent): Promise<void> {
+  async record(event: SecurityEvent, transaction?: EntityManager): Promise<void> {
     if (!isAudited(event)) {
       return;
     }
-    await this.insertEvent({
+    const insert = transaction
+      ? (row: AuditEvent) => transaction.insert(AuditEvent, row).then(() => undefined)
+      : this.insertEvent;
+    await insert({
       id: randomUUID(),
       type: event.type,
       userId: event.userId ?? null,
@@ -86,6 +88,8 @@ export class AuditService {
   /** Events older than AUDIT_RETENTION_DAYS. */
   purgeExpired(now: number): Promise<number> {
     const cutoff = new Date(now - this.config.retentionDays * 86400 * 1000);
-    return deleteInBatches(this.events.manager.connection, AuditEvent, '"at" < :cutoff', { cutoff });
+    return deleteInBatches(this.events.manager.connection, AuditEvent, '"at" < :cutoff', {
+      cutoff,
+    });
   }
 }

@@ -2,6 +2,7 @@ import { BadRequestException, Injectable, NotFoundException } from '@nestjs/comm
 import { InjectRepository } from '@nestjs/typeorm';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Repository } from 'typeorm';
+import { Transactions } from '../database/transactions';
 import { Initiator } from '../events/security-event';
 import { SecurityEvents } from '../events/security-events.service';
 import { SessionsService } from '../sessions/sessions.service';
@@ -20,6 +21,7 @@ export class ClientsService {
     @InjectRepository(Client) private readonly clients: Repository<Client>,
     private readonly sessions: SessionsService,
     private readonly events: SecurityEvents,
+    private readonly transactions: Transactions,
   ) {}
 
   async create(
@@ -36,21 +38,27 @@ export class ClientsService {
     }
     const clientId = `pc_${randomBytes(12).toString('base64url')}`;
     const clientSecret = isPublic ? undefined : randomBytes(32).toString('base64url');
-    await this.clients.insert({
-      clientId,
-      name: input.name,
-      secretHash: clientSecret === undefined ? '' : sha256(clientSecret).toString('hex'),
-      scopes: input.scopes,
-      grants,
-      public: isPublic,
-      createdAt: new Date(),
-    });
-    const client = await this.clients.findOneByOrFail({ clientId });
-    await this.events.publish({
-      type: 'client_created',
-      clientId,
-      context: initiator.context,
-      detail: { actorId: initiator.actorId ?? null, name: client.name, public: isPublic },
+    const client = await this.transactions.run(async (manager) => {
+      await manager.insert(Client, {
+        clientId,
+        name: input.name,
+        secretHash: clientSecret === undefined ? '' : sha256(clientSecret).toString('hex'),
+        scopes: input.scopes,
+        grants,
+        public: isPublic,
+        createdAt: new Date(),
+      });
+      const created = await manager.findOneByOrFail(Client, { clientId });
+      await this.events.publish(
+        {
+          type: 'client_created',
+          clientId,
+          context: initiator.context,
+          detail: { actorId: initiator.actorId ?? null, name: created.name, public: isPublic },
+        },
+        manager,
+      );
+      return created;
     });
     return { client, clientSecret };
   }
@@ -65,18 +73,24 @@ export class ClientsService {
 
   /** Its tokens stop working, and so do the sessions started through it. */
   async remove(clientId: string, initiator: Initiator): Promise<void> {
-    const result = POSSIBLE_CLIENT_ID.test(clientId)
-      ? await this.clients.delete({ clientId })
-      : { affected: 0 };
-    if (!result.affected) {
+    if (!POSSIBLE_CLIENT_ID.test(clientId)) {
       throw new NotFoundException('No client has that id');
     }
-    await this.sessions.revokeAllForClient(clientId);
-    await this.events.publish({
-      type: 'client_deleted',
-      clientId,
-      context: initiator.context,
-      detail: { actorId: initiator.actorId ?? null },
+    await this.transactions.run(async (manager) => {
+      const { affected } = await manager.delete(Client, { clientId });
+      if (!affected) {
+        throw new NotFoundException('No client has that id');
+      }
+      await this.sessions.revokeAllForClient(clientId, manager);
+      await this.events.publish(
+        {
+          type: 'client_deleted',
+          clientId,
+          context: initiator.context,
+          detail: { actorId: initiator.actorId ?? null },
+        },
+        manager,
+      );
     });
   }
 

@@ -3,8 +3,7 @@ import { InvalidConfigurationError, validateEnvironment } from './environment';
 
 /** `timeoutMs` bounds connecting, waiting for a connection, a statement and SQLite's busy wait. */
 export type DatabaseConfig = { timeoutMs?: number } & (
-  | { type: 'sqlite'; path: string }
-  | { type: 'postgres'; url: string; schema?: string }
+  { type: 'sqlite'; path: string } | { type: 'postgres'; url: string; schema?: string }
 );
 
 export const databaseConfig = registerAs('database', (): DatabaseConfig => {

@@ -1,8 +1,8 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import * as sqlite3 from 'sqlite3';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { DatabaseConfig } from '../config/database.config';
+import { sqliteDriver } from './sqlite-write-gate';
 import { SigningKey } from '../keys/entities/signing-key.entity';
 import { User } from '../users/entities/user.entity';
 import { InitialSchema1732233600000 } from './migrations/1732233600000-initial-schema';
@@ -43,10 +43,6 @@ export const migrations = [
   ScheduledRuns1732234500000,
 ];
 
-// TypeORM always calls `driver.verbose()`, whose trace captures a stack and inspects the arguments
-// of every query; without it GET /users/me serves 17% more. Errors keep their message.
-const untracedSqlite3 = { ...sqlite3, verbose: () => sqlite3 };
-
 const DEFAULT_TIMEOUT_MS = 5000;
 
 export function dataSourceOptions(config: DatabaseConfig): DataSourceOptions {
@@ -62,7 +58,7 @@ export function dataSourceOptions(config: DatabaseConfig): DataSourceOptions {
     return {
       type: 'sqlite',
       database: config.path,
-      driver: untracedSqlite3,
+      driver: sqliteDriver(true),
       // WAL: one fsync per commit, not several (a login makes ten writes); readers never wait.
       enableWAL: config.path !== ':memory:',
       // Another process holding the write lock makes a statement wait this long, then fail (503).

@@ -3,7 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import { PrincipalsService } from '../auth/principals.service';
 import { appConfig } from '../config/app.config';
 import { isAccountCurrent, isSessionLive } from '../sessions/session-liveness';
-import { SessionsService } from '../sessions/sessions.service';
+import { RefreshRotationService } from '../sessions/refresh-rotation.service';
 import { AccessTokensService } from '../tokens/access-tokens.service';
 import { UsersService } from '../users/users.service';
 import { IntrospectionResponseDto } from './dto/introspection-response.dto';
@@ -16,7 +16,7 @@ export class TokenIntrospectionService {
   constructor(
     private readonly accessTokens: AccessTokensService,
     private readonly principals: PrincipalsService,
-    private readonly sessions: SessionsService,
+    private readonly rotation: RefreshRotationService,
     private readonly users: UsersService,
     @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
   ) {}
@@ -62,7 +62,7 @@ export class TokenIntrospectionService {
   }
 
   private async introspectRefresh(token: string): Promise<IntrospectionResponseDto | undefined> {
-    const found = await this.sessions.findByRefreshToken(token);
+    const found = await this.rotation.findByRefreshToken(token);
     if (!found) {
       return undefined;
     }

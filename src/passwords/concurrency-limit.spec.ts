@@ -60,6 +60,33 @@ describe('ConcurrencyLimit', () => {
     expect(started).toEqual(['first', 'login', 'registration 1', 'registration 2']);
   });
 
+  it('still gives background work one slot in four while logins keep coming', async () => {
+    const limit = new ConcurrencyLimit(1);
+    const started: string[] = [];
+    const busy = deferred();
+    const task = (name: string) => async () => {
+      started.push(name);
+      await (name === 'first' ? busy.promise : Promise.resolve());
+    };
+    const runs = [limit.run(task('first')), limit.run(task('hash'), 'background')];
+    for (let i = 1; i <= 5; i++) {
+      runs.push(limit.run(task(`login ${i}`)));
+    }
+    await Promise.resolve();
+    busy.resolve();
+    await Promise.all(runs);
+
+    expect(started).toEqual([
+      'first',
+      'login 1',
+      'login 2',
+      'login 3',
+      'hash',
+      'login 4',
+      'login 5',
+    ]);
+  });
+
   it.each([0, -1, 1.5])('refuses the limit %p', (max) => {
     expect(() => new ConcurrencyLimit(max)).toThrow(RangeError);
   });

@@ -1,11 +1,15 @@
 // argon2 shares libuv's pool with file system, DNS and crypto calls: an uncapped login flood would
 // fill every thread (and allocate m KiB per hash) and stall the rest of the service.
 // Waiting `background` work (new hashes: registrations, password changes) goes after waiting
-// logins, so a registration flood slows registrations, not logins.
+// logins, so a registration flood slows registrations, not logins; but not for ever: one slot in
+// BACKGROUND_SHARE goes to it while both wait, or a login flood would hold back a password change.
 export type Priority = 'login' | 'background';
+
+const BACKGROUND_SHARE = 4;
 
 export class ConcurrencyLimit {
   private active = 0;
+  private loginsInARow = 0;
   private readonly waiting: Record<Priority, Array<() => void>> = { login: [], background: [] };
 
   constructor(readonly max: number) {
@@ -37,7 +41,11 @@ export class ConcurrencyLimit {
   }
 
   private release(): void {
-    const next = this.waiting.login.shift() ?? this.waiting.background.shift();
+    const { login, background } = this.waiting;
+    const takeBackground =
+      background.length > 0 && (login.length === 0 || this.loginsInARow >= BACKGROUND_SHARE - 1);
+    const next = takeBackground ? background.shift() : login.shift();
+    this.loginsInARow = takeBackground || !next ? 0 : this.loginsInARow + 1;
     if (next) {
       next();
     } else {

@@ -4,6 +4,7 @@ import { types } from 'node:util';
 import type { Database, RunResult, Statement } from 'sqlite3';
 import { DataSource, EntityMetadata, EntityTarget, ObjectLiteral, QueryResult } from 'typeorm';
 import { SqliteDriver } from 'typeorm/driver/sqlite/SqliteDriver';
+import { isWrite, WriteGate, writeGateFor } from '../database/sqlite-write-gate';
 
 export type Placeholder = (position: number) => string;
 
@@ -12,17 +13,38 @@ export type Placeholder = (position: number) => string;
 export class PreparedStatement {
   private statement?: Statement;
   private closed = false;
+  private readonly gate?: WriteGate;
 
   constructor(
     private readonly dataSource: DataSource,
     readonly sql: string,
-  ) {}
+  ) {
+    if (dataSource.options.type === 'sqlite' && isWrite(sql)) {
+      this.gate = writeGateFor(String(dataSource.options.database));
+    }
+  }
 
   async rows<Row>(params: readonly unknown[] = []): Promise<Row[]> {
     const database = this.sqlite();
     if (!database) {
       return (await this.query(params)).records as Row[];
     }
+    return this.gate
+      ? this.gate.write(() => this.all(database, params))
+      : this.all(database, params);
+  }
+
+  async run(params: readonly unknown[] = []): Promise<number> {
+    const database = this.sqlite();
+    if (!database) {
+      return (await this.query(params)).affected ?? 0;
+    }
+    return this.gate
+      ? this.gate.write(() => this.execute(database, params))
+      : this.execute(database, params);
+  }
+
+  private all<Row>(database: Database, params: readonly unknown[]): Promise<Row[]> {
     return new Promise((resolve, reject) => {
       const done = (error: Error | null, rows: Row[]) => (error ? reject(error) : resolve(rows));
       // all() steps the statement to its end, so no read transaction stays open between calls.
@@ -34,11 +56,7 @@ export class PreparedStatement {
     });
   }
 
-  async run(params: readonly unknown[] = []): Promise<number> {
-    const database = this.sqlite();
-    if (!database) {
-      return (await this.query(params)).affected ?? 0;
-    }
+  private execute(database: Database, params: readonly unknown[]): Promise<number> {
     return new Promise((resolve, reject) => {
       function done(this: RunResult, error: Error | null): void {
         if (error) {

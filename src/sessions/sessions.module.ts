@@ -3,12 +3,13 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { RefreshToken } from './entities/refresh-token.entity';
 import { Session } from './entities/session.entity';
 import { SessionsController } from './sessions.controller';
+import { RefreshRotationService } from './refresh-rotation.service';
 import { SessionsService } from './sessions.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Session, RefreshToken])],
   controllers: [SessionsController],
-  providers: [SessionsService],
-  exports: [SessionsService],
+  providers: [SessionsService, RefreshRotationService],
+  exports: [SessionsService, RefreshRotationService],
 })
 export class SessionsModule {}

@@ -1,9 +1,11 @@
+import type { EntityManager } from 'typeorm';
 import { CLOCK_SKEW_SECONDS } from './clock-skew';
 
 // Every instance sees a revocation on its next request: the Redis store moves the revocation epoch
 // itself, as the database store's insert does through its trigger.
 export abstract class AccessTokenDenylist {
-  abstract revoke(jti: string, expiresAt: Date): Promise<void>;
+  /** In `transaction` when the store is the database's. */
+  abstract revoke(jti: string, expiresAt: Date, transaction?: EntityManager): Promise<void>;
 
   abstract isRevoked(jti: string): Promise<boolean>;
 

@@ -1,5 +1,6 @@
 import { Logger, OnModuleDestroy, ServiceUnavailableException } from '@nestjs/common';
 import type Redis from 'ioredis';
+import type { EntityManager } from 'typeorm';
 import { closeRedis } from '../common/redis-client';
 import { PreparedStatement, PreparedStatements } from '../platform/prepared-statements';
 import { RAISE_REVOCATION_EPOCH } from '../auth/revocation-epoch';
@@ -25,13 +26,14 @@ export class RedisAccessTokenDenylist extends AccessTokenDenylist implements OnM
     this.bumpEpoch = statements.prepare(() => RAISE_REVOCATION_EPOCH);
   }
 
-  async revoke(jti: string, expiresAt: Date): Promise<void> {
+  async revoke(jti: string, expiresAt: Date, transaction?: EntityManager): Promise<void> {
     const lifetimeMs = denylistEntryEnd(expiresAt).getTime() - Date.now();
     if (lifetimeMs > 0) {
       await this.reach(this.redis.set(entryKey(jti), '1', 'PX', lifetimeMs));
     }
     try {
-      await this.bumpEpoch.run();
+      // Within a transaction, through it: its connection holds the database's write lock.
+      await (transaction ? transaction.query(RAISE_REVOCATION_EPOCH) : this.bumpEpoch.run());
     } catch (error) {
       // Instances that remember this jti as not revoked look again only once the epoch moves: it
       // must move as soon as the database is back, even if the caller, told 503, never retries.

@@ -1,6 +1,7 @@
 import { HttpStatus, Injectable, UnauthorizedException } from '@nestjs/common';
 import { OAuthException } from '../common/oauth.exception';
 import { RequestContext } from '../common/request-context';
+import { SecurityEventDetail } from '../events/security-event';
 import { SecurityEvents } from '../events/security-events.service';
 import { PasswordHasher } from '../passwords/password-hasher.service';
 import { PasswordPolicy } from '../passwords/password-policy.service';
@@ -61,19 +62,21 @@ export class CredentialsService {
   ): Promise<void> {
     // Refused before anything is counted: choosing a weak password is not a wrong password.
     this.policy.assertAcceptable(newPassword, user.username, 'newPassword');
+    const failed = { outcome: 'failure', reason: 'credentials' };
     await this.loginThrottle.attempt(user.username, context, async () => {
       const account = await this.users.findWithPasswordHash(user.id);
+      const event = (detail: SecurityEventDetail) =>
+        ({ type: 'password_changed', userId: user.id, context, detail }) as const;
       const changed =
         account !== null &&
         (await this.hasher.verify(account.passwordHash, currentPassword)) &&
-        (await this.users.replacePassword(account, await this.hasher.hash(newPassword)));
-      await this.events.publish({
-        type: 'password_changed',
-        userId: user.id,
-        context,
-        detail: changed ? { outcome: 'success' } : { outcome: 'failure', reason: 'credentials' },
-      });
+        (await this.users.replacePassword(
+          account,
+          await this.hasher.hash(newPassword),
+          event({ outcome: 'success' }),
+        ));
       if (!changed) {
+        await this.events.publish(event(failed));
         throw new UnauthorizedException('The current password is incorrect');
       }
     });

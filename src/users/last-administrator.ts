@@ -1,5 +1,5 @@
 import { ConflictException, NotFoundException } from '@nestjs/common';
-import { DeleteQueryBuilder, EntityManager, Repository, UpdateQueryBuilder } from 'typeorm';
+import { DeleteQueryBuilder, EntityManager, UpdateQueryBuilder } from 'typeorm';
 import { ADMIN_ROLE } from '../auth/roles';
 import { exclusively } from '../database/exclusively';
 import { User } from './entities/user.entity';
@@ -15,19 +15,19 @@ export type AdministratorRemoval = (
 // user. The check is in the write's WHERE: atomic on SQLite; PostgreSQL runs statements side by
 // side, so there the writes take turns.
 export async function unlessLastAdministrator(
-  users: Repository<User>,
+  manager: EntityManager,
   id: string,
   write: AdministratorRemoval,
 ): Promise<void> {
-  const guarded = async (manager: EntityManager): Promise<number> => {
-    const anotherAdministrator = manager
+  const guarded = async (locked: EntityManager): Promise<number> => {
+    const anotherAdministrator = locked
       .createQueryBuilder(User, 'other')
       .select('1')
       .where('other.id != :id')
       .andWhere('NOT other.disabled')
       .andWhere('other.roles LIKE :adminRole')
       .getQuery();
-    const result = await write(manager)
+    const result = await write(locked)
       .andWhere(
         `(NOT (NOT "disabled" AND "roles" LIKE :adminRole) OR EXISTS (${anotherAdministrator}))`,
         { id, adminRole: HOLDS_ADMIN_ROLE },
@@ -35,9 +35,9 @@ export async function unlessLastAdministrator(
       .execute();
     return result.affected ?? 0;
   };
-  const affected = await exclusively(users.manager, 'portcullis.last-administrator', guarded);
+  const affected = await exclusively(manager, 'portcullis.last-administrator', guarded);
   if (affected === 0) {
-    throw (await users.existsBy({ id }))
+    throw (await manager.existsBy(User, { id }))
       ? new ConflictException(
           'This is the last enabled administrator: another one must exist before it can be demoted, disabled or deleted',
         )

@@ -5,7 +5,8 @@ import { QueryFailedError, Repository } from 'typeorm';
 import { ADMIN_ROLE, DEFAULT_ROLES } from '../auth/roles';
 import { RequestContext } from '../common/request-context';
 import { isUniqueViolation } from '../database/constraint-violations';
-import { Initiator } from '../events/security-event';
+import { Transactions } from '../database/transactions';
+import { Initiator, SecurityEvent } from '../events/security-event';
 import { SecurityEvents } from '../events/security-events.service';
 import { PasswordHasher } from '../passwords/password-hasher.service';
 import { PasswordPolicy } from '../passwords/password-policy.service';
@@ -63,6 +64,7 @@ export class UsersService {
     private readonly sessions: SessionsService,
     private readonly events: SecurityEvents,
     private readonly budgets: RequestBudgets,
+    private readonly transactions: Transactions,
     statements: PreparedStatements,
   ) {
     this.byNormalizedUsername = statements.selectWhere(User, 'normalizedUsername');
@@ -71,25 +73,21 @@ export class UsersService {
   async register(input: RegisterUserDto, context: RequestContext): Promise<User> {
     // Every attempt counts, refused ones too: each costs a hash, or says a name is taken.
     await this.budgets.spend('registration', context);
-    const user = await this.insert(input);
-    await this.events.publish({
+    return this.insert(input, (user) => ({
       type: 'user_registered',
       userId: user.id,
       context,
       detail: { username: user.username },
-    });
-    return user;
+    }));
   }
 
   async create(input: CreateUserDto, initiator: Initiator): Promise<User> {
-    const user = await this.insert(input);
-    await this.events.publish({
+    return this.insert(input, (user) => ({
       type: 'user_created',
       userId: user.id,
       context: initiator.context,
       detail: { actorId: initiator.actorId ?? null, roles: user.roles.join(' ') },
-    });
-    return user;
+    }));
   }
 
   findById(id: string): Promise<User | null> {
@@ -136,7 +134,11 @@ export class UsersService {
   }
 
   /** PATCH /users/me, on an hourly budget: its 409 says whether an email is registered. */
-  async updateOwnProfile(id: string, changes: UpdateProfileDto, initiator: Initiator): Promise<User> {
+  async updateOwnProfile(
+    id: string,
+    changes: UpdateProfileDto,
+    initiator: Initiator,
+  ): Promise<User> {
     await this.budgets.spend('profile_change', initiator.context ?? NO_CONTEXT, id);
     return this.update(id, changes, initiator);
   }
@@ -153,46 +155,60 @@ export class UsersService {
     const mayRemoveAdministrator =
       changes.disabled === true ||
       (changes.roles !== undefined && !changes.roles.includes(ADMIN_ROLE));
-    if (Object.keys(changes).length > 0) {
-      await this.writeOrConflict(() =>
-        mayRemoveAdministrator
-          ? unlessLastAdministrator(this.users, id, (manager) =>
-              manager.createQueryBuilder().update(User).set(values).where('id = :id', { id }),
-            )
-          : this.users.update({ id }, values),
-      );
-    }
-    if (disables) {
-      await this.sessions.revokeAllForUser(id);
-    }
     // Field names only: an audit record says what changed, not to what (an email is personal data).
     const actor = { actorId: initiator.actorId ?? null };
     const fields = Object.keys(changes).sort().join(' ');
     const { context } = initiator;
-    await this.events.publish({
-      type: 'user_updated',
-      userId: id,
-      context,
-      detail: { ...actor, fields },
+    await this.transactions.run(async (manager) => {
+      if (Object.keys(changes).length > 0) {
+        await this.writeOrConflict(() =>
+          mayRemoveAdministrator
+            ? unlessLastAdministrator(manager, id, (guarded) =>
+                guarded.createQueryBuilder().update(User).set(values).where('id = :id', { id }),
+              )
+            : manager.update(User, { id }, values),
+        );
+      }
+      if (disables) {
+        await this.sessions.revokeAllForUser(id, manager);
+      }
+      await this.events.publish(
+        { type: 'user_updated', userId: id, context, detail: { ...actor, fields } },
+        manager,
+      );
+      if (disables) {
+        await this.events.publish(
+          { type: 'user_disabled', userId: id, context, detail: actor },
+          manager,
+        );
+      }
     });
-    if (disables) {
-      await this.events.publish({ type: 'user_disabled', userId: id, context, detail: actor });
-    }
     return this.getById(id);
   }
 
-  // Only over the credentials that were checked: of two concurrent changes, the second would
-  // otherwise pass with the password the first had just replaced.
-  async replacePassword(checked: User, passwordHash: string): Promise<boolean> {
-    const { affected } = await this.users.update(
-      { id: checked.id, tokenVersion: checked.tokenVersion },
-      touched({ passwordHash, passwordChangedAt: new Date(), tokenVersion: NEXT_TOKEN_VERSION }),
-    );
-    if (!affected) {
-      return false;
-    }
-    await this.sessions.revokeAllForUser(checked.id);
-    return true;
+  /**
+   * Only over the credentials that were checked: of two concurrent changes, the second would
+   * otherwise pass with the password the first had just replaced. False if it did; else the
+   * sessions end and `event` is recorded, all in one transaction.
+   */
+  async replacePassword(
+    checked: User,
+    passwordHash: string,
+    event: SecurityEvent,
+  ): Promise<boolean> {
+    return this.transactions.run(async (manager) => {
+      const { affected } = await manager.update(
+        User,
+        { id: checked.id, tokenVersion: checked.tokenVersion },
+        touched({ passwordHash, passwordChangedAt: new Date(), tokenVersion: NEXT_TOKEN_VERSION }),
+      );
+      if (!affected) {
+        return false;
+      }
+      await this.sessions.revokeAllForUser(checked.id, manager);
+      await this.events.publish(event, manager);
+      return true;
+    });
   }
 
   // Only over the verified hash: a login must not put back a password changed meanwhile.
@@ -201,14 +217,19 @@ export class UsersService {
   }
 
   async remove(id: string, initiator: Initiator): Promise<void> {
-    await unlessLastAdministrator(this.users, id, (manager) =>
-      manager.createQueryBuilder().delete().from(User).where('id = :id', { id }),
-    );
-    await this.events.publish({
-      type: 'user_deleted',
-      userId: id,
-      context: initiator.context,
-      detail: { actorId: initiator.actorId ?? null },
+    await this.transactions.run(async (manager) => {
+      await unlessLastAdministrator(manager, id, (guarded) =>
+        guarded.createQueryBuilder().delete().from(User).where('id = :id', { id }),
+      );
+      await this.events.publish(
+        {
+          type: 'user_deleted',
+          userId: id,
+          context: initiator.context,
+          detail: { actorId: initiator.actorId ?? null },
+        },
+        manager,
+      );
     });
   }
 
@@ -219,25 +240,31 @@ export class UsersService {
       .getExists();
   }
 
-  private async insert(input: CreateUserDto): Promise<User> {
+  /** The hash is made first: no transaction (and no SQLite writer) waits on argon2. */
+  private async insert(input: CreateUserDto, event: (user: User) => SecurityEvent): Promise<User> {
     this.policy.assertAcceptable(input.password, input.username, 'password');
     await this.assertAvailable(input.username, input.email);
     const id = randomUUID();
     const now = new Date();
     const passwordHash = await this.hasher.hash(input.password);
+    const row = {
+      id,
+      username: input.username,
+      normalizedUsername: normalizeUsername(input.username),
+      email: input.email ?? null,
+      fullName: input.fullName ?? null,
+      passwordHash,
+      roles: input.roles ?? DEFAULT_ROLES,
+      disabled: false,
+      passwordChangedAt: now,
+      createdAt: now,
+      updatedAt: now,
+    };
     await this.writeOrConflict(() =>
-      this.users.insert({
-        id,
-        username: input.username,
-        normalizedUsername: normalizeUsername(input.username),
-        email: input.email ?? null,
-        fullName: input.fullName ?? null,
-        passwordHash,
-        roles: input.roles ?? DEFAULT_ROLES,
-        disabled: false,
-        passwordChangedAt: now,
-        createdAt: now,
-        updatedAt: now,
+      this.transactions.run(async (manager) => {
+        await manager.insert(User, row);
+        const user = await manager.findOneByOrFail(User, { id });
+        await this.events.publish(event(user), manager);
       }),
     );
     return this.getById(id);

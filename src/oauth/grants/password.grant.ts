@@ -47,7 +47,13 @@ export class PasswordGrant implements TokenGrant {
   ): Promise<TokenResponseDto> {
     const scope = grantedScope(requestedScope, USER_SCOPES);
     const clientId = client?.clientId ?? null;
-    const started = await this.sessions.start({ user, clientId, scope, context });
+    const started = await this.sessions.start({ user, clientId, scope, context }, (session) => ({
+      type: 'login_succeeded',
+      userId: user.id,
+      clientId,
+      context,
+      detail: { outcome: 'success', sessionId: session.id },
+    }));
     if (!started) {
       // Deleted while its password was being checked: answered as if it had never existed.
       throw incorrectCredentials();
@@ -56,13 +62,6 @@ export class PasswordGrant implements TokenGrant {
       sessionId: started.session.id,
       clientId,
       planned: started.access,
-    });
-    await this.events.publish({
-      type: 'login_succeeded',
-      userId: user.id,
-      clientId,
-      context,
-      detail: { outcome: 'success', sessionId: started.session.id },
     });
     await publishIssued(this.events, 'password', { userId: user.id, clientId, context });
     return tokenResponse(issued, started.refreshToken);

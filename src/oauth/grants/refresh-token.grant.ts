@@ -2,6 +2,7 @@ import { HttpStatus, Injectable } from '@nestjs/common';
 import { OAuthException } from '../../common/oauth.exception';
 import { SecurityEvents } from '../../events/security-events.service';
 import { isAccountCurrent } from '../../sessions/session-liveness';
+import { RefreshRotationService } from '../../sessions/refresh-rotation.service';
 import { SessionsService } from '../../sessions/sessions.service';
 import { AccessTokensService } from '../../tokens/access-tokens.service';
 import { UsersService } from '../../users/users.service';
@@ -18,6 +19,7 @@ const invalidRefreshToken = () =>
 export class RefreshTokenGrant implements TokenGrant {
   constructor(
     private readonly sessions: SessionsService,
+    private readonly rotation: RefreshRotationService,
     private readonly users: UsersService,
     private readonly accessTokens: AccessTokensService,
     private readonly events: SecurityEvents,
@@ -33,50 +35,48 @@ export class RefreshTokenGrant implements TokenGrant {
     }
     // A family started through a client may be refreshed only by that client (RFC 6749 section 6),
     // checked before redeeming so that a wrong client cannot spend the token.
-    const found = await this.sessions.findByRefreshToken(refreshToken);
+    const found = await this.rotation.findByRefreshToken(refreshToken);
     if (!found || found.session.clientId !== (client?.clientId ?? null)) {
       throw invalidRefreshToken();
     }
     const scope = grantedScope(body.scope, found.session.scope.split(' '));
-    const redemption = await this.sessions.redeem(refreshToken);
-    if (redemption.outcome === 'invalid') {
+    // Before the token is spent: an account disabled, deleted or with a new password ends it.
+    const user = await this.users.findById(found.session.userId);
+    if (!isAccountCurrent(found.session, user)) {
+      await this.sessions.revoke(found.session.id);
       throw invalidRefreshToken();
     }
-    const { session } = redemption;
-    if (redemption.outcome === 'reused') {
-      await this.events.publish({
+    const redemption = await this.rotation.redeem(refreshToken, {
+      refreshed: (session, replayed) => ({
+        type: 'token_refreshed',
+        userId: session.userId,
+        clientId: session.clientId,
+        context,
+        detail: { outcome: 'success', sessionId: session.id, replayed },
+      }),
+      reused: (session) => ({
         type: 'refresh_reuse_detected',
         userId: session.userId,
         clientId: session.clientId,
         context,
         detail: { sessionId: session.id },
-      });
+      }),
+    });
+    if (redemption.outcome === 'invalid') {
+      throw invalidRefreshToken();
+    }
+    if (redemption.outcome === 'reused') {
       throw new OAuthException(
         'invalid_grant',
         'The refresh token was already used; its session has been revoked',
         HttpStatus.UNAUTHORIZED,
       );
     }
-    const user = await this.users.findById(session.userId);
-    if (!isAccountCurrent(session, user)) {
-      await this.sessions.revoke(session.id);
-      throw invalidRefreshToken();
-    }
+    const { session } = redemption;
     const issued = await this.accessTokens.issueForUser(user, scope, {
       sessionId: session.id,
       clientId: session.clientId,
       planned: redemption.access,
-    });
-    await this.events.publish({
-      type: 'token_refreshed',
-      userId: user.id,
-      clientId: session.clientId,
-      context,
-      detail: {
-        outcome: 'success',
-        sessionId: session.id,
-        replayed: redemption.outcome === 'replayed',
-      },
     });
     const owner = { userId: user.id, clientId: session.clientId, context };
     await publishIssued(this.events, 'refresh_token', owner);
