@@ -7,7 +7,7 @@ export const authConfig = registerAs('auth', () => {
     jwtAlg: env.JWT_ALG,
     jwtSecret: env.JWT_SECRET,
     accessTokenTtl: env.ACCESS_TOKEN_TTL,
-    keyPublishDelay: env.KEY_PUBLISH_DELAY,
+    keyReloadInterval: env.KEY_RELOAD_INTERVAL,
     refreshTokenTtl: env.REFRESH_TOKEN_TTL,
     refreshIdleTtl: env.REFRESH_IDLE_TTL,
     refreshReuseGrace: env.REFRESH_REUSE_GRACE,

@@ -145,10 +145,10 @@ export class Environment {
   ACCESS_TOKEN_TTL = 900;
 
   @Transform(toSeconds)
-  @Min(0)
-  @Max(86400)
-  @IsInt({ message: 'must be a duration from 0 to 1 day, such as 0, 600, 10m or 1h' })
-  KEY_PUBLISH_DELAY = 0;
+  @Min(1)
+  @Max(300)
+  @IsInt({ message: 'must be a duration from 1 second to 5 minutes, such as 10 or 1m' })
+  KEY_RELOAD_INTERVAL = 10;
 
   @Transform(toSeconds)
   @Min(60)

@@ -17,6 +17,7 @@ import { ThrottleCounter } from '../throttling/entities/throttle-counter.entity'
 import { Throttling1732233900000 } from './migrations/1732233900000-throttling';
 import { RevocationEpoch1732234000000 } from './migrations/1732234000000-revocation-epoch';
 import { SessionTokenVersion1732234100000 } from './migrations/1732234100000-session-token-version';
+import { NextSigningKey1732234400000 } from './migrations/1732234400000-next-signing-key';
 
 export const entities = [
   User,
@@ -35,6 +36,7 @@ export const migrations = [
   Throttling1732233900000,
   RevocationEpoch1732234000000,
   SessionTokenVersion1732234100000,
+  NextSigningKey1732234400000,
 ];
 
 // TypeORM always calls `driver.verbose()`, whose trace captures a stack and inspects the arguments

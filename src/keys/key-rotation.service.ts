@@ -1,0 +1,55 @@
+import { ConflictException, Inject, Injectable, Logger } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { authConfig } from '../config/auth.config';
+import { Initiator } from '../events/security-event';
+import { SecurityEvents } from '../events/security-events.service';
+import { SigningKey } from './entities/signing-key.entity';
+import { newSigningKey } from './key-material';
+import { insertAbove, NextKey } from './key-ring';
+import { SigningKeysService } from './signing-keys.service';
+
+// A rotation promotes the next key, published since the previous rotation, and publishes a new
+// next key: one INSERT. Peers holding any JWKS fetched since the previous rotation already have
+// the promoted key.
+@Injectable()
+export class KeyRotationService {
+  private readonly logger = new Logger(KeyRotationService.name);
+
+  constructor(
+    @Inject(authConfig.KEY) private readonly auth: ConfigType<typeof authConfig>,
+    @InjectRepository(SigningKey) private readonly rows: Repository<SigningKey>,
+    private readonly keys: SigningKeysService,
+    private readonly events: SecurityEvents,
+  ) {}
+
+  /** Each call promotes one key; concurrent calls, on any instances, promote one after another. */
+  async rotate(initiator: Initiator): Promise<{ kid: string }> {
+    const alg = this.auth.jwtAlg;
+    if (alg === 'HS256') {
+      throw new ConflictException(
+        'With JWT_ALG=HS256 the signing key is JWT_SECRET, which comes from the environment of ' +
+          'every instance and is never published, so the service cannot replace it. Rotate it by ' +
+          'deploying a new JWT_SECRET; access tokens signed with the old one then stop working.',
+      );
+    }
+    const key = await newSigningKey(alg);
+    let next = await this.keys.completeKeys();
+    while (!(await insertAbove(this.rows, key, next.generation))) {
+      next = await this.keys.completeKeys();
+    }
+    await this.promoted(next, initiator);
+    return { kid: next.kid };
+  }
+
+  private async promoted(next: NextKey, initiator: Initiator): Promise<void> {
+    await this.keys.refresh();
+    this.logger.log(`Rotated the ${this.auth.jwtAlg} signing key: ${next.kid} signs now`);
+    await this.events.publish({
+      type: 'key_rotated',
+      context: initiator.context,
+      detail: { kid: next.kid, actorId: initiator.actorId ?? null },
+    });
+  }
+}
