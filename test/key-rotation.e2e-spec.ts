@@ -1,4 +1,6 @@
 import { createRemoteJWKSet, jwtVerify } from 'jose';
+import Redis from 'ioredis';
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { SigningKeysService } from '../src/keys/signing-keys.service';
 import { ADMIN, bearer, login, registerUser, startTestApp, TestApp } from './utils/test-app';
@@ -102,6 +104,19 @@ describe('key rotation, as peers and other instances see it', () => {
     // Without Redis the other instance reads the keys every KEY_RELOAD_INTERVAL (1 s here).
     ['the periodic reload', { KEY_RELOAD_INTERVAL: '1' }, 1000 + 250],
   ];
+  const redisUrl = process.env.TEST_REDIS_URL;
+  if (redisUrl) {
+    // A reload interval of 5 minutes: only the notice can explain a switch within the bound.
+    propagation.push([
+      'Redis pub/sub',
+      {
+        REDIS_URL: redisUrl,
+        REDIS_KEY_PREFIX: `portcullis-test:${randomUUID()}:`,
+        KEY_RELOAD_INTERVAL: '300',
+      },
+      250,
+    ]);
+  }
 
   describe.each(propagation)('two instances on one database, through %s', (_via, env, boundMs) => {
     let first: TestApp;
@@ -140,4 +155,38 @@ describe('key rotation, as peers and other instances see it', () => {
       expect(lagMs).toBeLessThan(boundMs);
     });
   });
+
+  if (redisUrl) {
+    describe('a notice on the Redis channel', () => {
+      const prefix = `portcullis-test:${randomUUID()}:`;
+      let t: TestApp;
+      let redis: Redis;
+
+      beforeAll(async () => {
+        t = await startTestApp({ REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix });
+        redis = new Redis(redisUrl);
+      });
+
+      afterAll(async () => {
+        await redis.quit();
+        await t.close();
+      });
+
+      it('only makes an instance read the keys: a forged one changes nothing', async () => {
+        const kid = signingKid(t);
+        const jwks = (await t.http.get('/.well-known/jwks.json').expect(200)).body as unknown;
+
+        await redis.publish(`${prefix}signing-keys`, 'attacker-kid');
+        await redis.publish(`${prefix}signing-keys`, JSON.stringify({ kid: 'attacker-kid' }));
+        await t.app.get(SigningKeysService).refresh();
+
+        expect(signingKid(t)).toBe(kid);
+        expect((await t.http.get('/.well-known/jwks.json').expect(200)).body).toEqual(jwks);
+        await t.http
+          .get('/users/me')
+          .set(bearer(await login(t, ADMIN)))
+          .expect(200);
+      });
+    });
+  }
 });

@@ -1,11 +1,20 @@
-import { ConflictException, Inject, Injectable, Logger } from '@nestjs/common';
+import {
+  ConflictException,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnModuleDestroy,
+} from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
+import { appConfig } from '../config/app.config';
 import { authConfig } from '../config/auth.config';
 import { Initiator } from '../events/security-event';
 import { SecurityEvents } from '../events/security-events.service';
 import { SigningKey } from './entities/signing-key.entity';
+import { KeyChangeNotices } from './key-change-notices';
 import { newSigningKey } from './key-material';
 import { insertAbove, NextKey } from './key-ring';
 import { SigningKeysService } from './signing-keys.service';
@@ -14,15 +23,38 @@ import { SigningKeysService } from './signing-keys.service';
 // next key: one INSERT. Peers holding any JWKS fetched since the previous rotation already have
 // the promoted key.
 @Injectable()
-export class KeyRotationService {
+export class KeyRotationService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(KeyRotationService.name);
+  private notices: KeyChangeNotices | undefined;
+  private closing = false;
 
   constructor(
     @Inject(authConfig.KEY) private readonly auth: ConfigType<typeof authConfig>,
+    @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
     @InjectRepository(SigningKey) private readonly rows: Repository<SigningKey>,
     private readonly keys: SigningKeysService,
     private readonly events: SecurityEvents,
   ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.auth.jwtAlg === 'HS256') {
+      return;
+    }
+    if (this.app.redisUrl) {
+      this.notices = await KeyChangeNotices.open(this.app.redisUrl, this.app.redisKeyPrefix, () => {
+        if (!this.closing) {
+          this.keys.refresh().catch((error: unknown) => {
+            this.logger.warn(`Could not reload the signing keys: ${String(error)}`);
+          });
+        }
+      });
+    }
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.closing = true;
+    await this.notices?.close();
+  }
 
   /** Each call promotes one key; concurrent calls, on any instances, promote one after another. */
   async rotate(initiator: Initiator): Promise<{ kid: string }> {
@@ -45,6 +77,9 @@ export class KeyRotationService {
 
   private async promoted(next: NextKey, initiator: Initiator): Promise<void> {
     await this.keys.refresh();
+    await this.notices?.announce(next.kid).catch((error: unknown) => {
+      this.logger.warn(`Could not tell the other instances of the rotation: ${String(error)}`);
+    });
     this.logger.log(`Rotated the ${this.auth.jwtAlg} signing key: ${next.kid} signs now`);
     await this.events.publish({
       type: 'key_rotated',

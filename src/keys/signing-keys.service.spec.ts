@@ -3,6 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DataSource, Repository } from 'typeorm';
 import { MigratedDatabase, openMigratedDatabase } from '../../test/utils/test-database';
+import { appConfig } from '../config/app.config';
 import { authConfig } from '../config/auth.config';
 import { SECURITY_EVENT, SecurityEvent } from '../events/security-event';
 import { SecurityEvents } from '../events/security-events.service';
@@ -19,6 +20,16 @@ const RELOAD_SECONDS = 10;
 /** How long after it stopped signing a key stays published. */
 const GRACE_MS = (TTL + CLOCK_SKEW_SECONDS + RELOAD_SECONDS) * 1000;
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'];
+
+const app: ConfigType<typeof appConfig> = {
+  nodeEnv: 'test',
+  port: 3000,
+  host: '127.0.0.1',
+  issuer: 'https://auth.example.com',
+  audience: 'https://auth.example.com',
+  redisUrl: undefined,
+  redisKeyPrefix: 'portcullis:',
+};
 
 function settings(overrides: Partial<AuthConfig> = {}): AuthConfig {
   return {
@@ -69,7 +80,8 @@ describe.each(databases)('signing keys on %s', (type) => {
   afterEach(async () => {
     jest.restoreAllMocks();
     jest.useRealTimers();
-    for (const { keys } of started) {
+    for (const { keys, rotation } of started) {
+      await rotation.onModuleDestroy();
       await keys.onModuleDestroy();
     }
     await database.close();
@@ -79,9 +91,10 @@ describe.each(databases)('signing keys on %s', (type) => {
   async function instance(overrides: Partial<AuthConfig> = {}): Promise<Instance> {
     const auth = settings(overrides);
     const keys = new SigningKeysService(auth, rows);
-    const rotation = new KeyRotationService(auth, rows, keys, events);
+    const rotation = new KeyRotationService(auth, app, rows, keys, events);
     started.push({ keys, rotation });
     await keys.onModuleInit();
+    await rotation.onApplicationBootstrap();
     return { keys, rotation };
   }
 

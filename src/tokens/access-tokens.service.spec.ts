@@ -141,7 +141,7 @@ describe('AccessTokensService', () => {
     const jwt = new JwtService(jwtOptions(keys));
     return {
       keys,
-      rotation: new KeyRotationService(settings, rows, keys, events),
+      rotation: new KeyRotationService(settings, app, rows, keys, events),
       tokens: new AccessTokensService(keys, jwt, app, settings),
     };
   }
