@@ -2,6 +2,8 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { DataSource } from 'typeorm';
+import { SigningKey } from '../src/keys/entities/signing-key.entity';
 import { SigningKeysService } from '../src/keys/signing-keys.service';
 import { ADMIN, bearer, login, registerUser, startTestApp, TestApp } from './utils/test-app';
 
@@ -189,4 +191,64 @@ describe('key rotation, as peers and other instances see it', () => {
       });
     });
   }
+
+  describe('scheduled rotation (KEY_ROTATION_INTERVAL=1s) on two instances', () => {
+    const INTERVAL_MS = 1000;
+    let first: TestApp;
+    let second: TestApp;
+
+    beforeAll(async () => {
+      const env = { JWT_ALG: 'ES256', KEY_ROTATION_INTERVAL: '1' };
+      first = await startTestApp(env);
+      second = await startTestApp(env, { shareDatabaseOf: first });
+    });
+
+    afterAll(async () => {
+      await second.close();
+      await first.close();
+    });
+
+    it('rotates exactly once per interval, whichever instance does it', async () => {
+      const rows = first.app.get(DataSource).getRepository(SigningKey);
+      // Generations 1 and 2 come from the start; each rotation adds one.
+      await eventually(async () => (await rows.count()) >= 4, 6000);
+
+      const keys = await rows.find({ order: { generation: 'ASC' } });
+      expect(keys.map((key) => key.generation)).toEqual(keys.map((_, index) => index + 1));
+      // A rotation publishes the next key of the one after it: their times are the rotations'.
+      const rotatedAt = keys.slice(1).map((key) => key.createdAt.getTime());
+      for (const [index, at] of rotatedAt.slice(1).entries()) {
+        const gap = at - rotatedAt[index];
+        expect(gap).toBeGreaterThanOrEqual(INTERVAL_MS);
+        expect(gap).toBeLessThan(INTERVAL_MS + 500);
+      }
+      const promoted = keys.slice(1, -1).map((key) => key.kid);
+      const adminToken = await login(first, ADMIN);
+      const audited = async () =>
+        (
+          (
+            await first.http
+              .get('/audit?type=key_rotated&limit=200')
+              .set(bearer(adminToken))
+              .expect(200)
+          ).body as Array<{ detail: { kid: string; actorId: string | null } }>
+        ).filter((event) => promoted.includes(event.detail.kid));
+      await eventually(async () => (await audited()).length >= promoted.length, 1000);
+      expect((await audited()).map((event) => event.detail).sort(byKid)).toEqual(
+        promoted.map((kid) => ({ kid, actorId: null })).sort(byKid),
+      );
+    });
+  });
 });
+
+const byKid = (a: { kid: string }, b: { kid: string }) => a.kid.localeCompare(b.kid);
+
+async function eventually(condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) {
+      throw new Error(`Not within ${timeoutMs} ms`);
+    }
+    await new Promise((tick) => setTimeout(tick, 50));
+  }
+}

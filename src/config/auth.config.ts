@@ -7,6 +7,7 @@ export const authConfig = registerAs('auth', () => {
     jwtAlg: env.JWT_ALG,
     jwtSecret: env.JWT_SECRET,
     accessTokenTtl: env.ACCESS_TOKEN_TTL,
+    keyRotationInterval: env.KEY_ROTATION_INTERVAL,
     keyReloadInterval: env.KEY_RELOAD_INTERVAL,
     refreshTokenTtl: env.REFRESH_TOKEN_TTL,
     refreshIdleTtl: env.REFRESH_IDLE_TTL,

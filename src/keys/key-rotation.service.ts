@@ -26,6 +26,8 @@ import { SigningKeysService } from './signing-keys.service';
 export class KeyRotationService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(KeyRotationService.name);
   private notices: KeyChangeNotices | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private scheduled: Promise<void> | undefined;
   private closing = false;
 
   constructor(
@@ -49,10 +51,15 @@ export class KeyRotationService implements OnApplicationBootstrap, OnModuleDestr
         }
       });
     }
+    if (this.auth.keyRotationInterval > 0) {
+      this.arm();
+    }
   }
 
   async onModuleDestroy(): Promise<void> {
     this.closing = true;
+    clearTimeout(this.timer);
+    await this.scheduled;
     await this.notices?.close();
   }
 
@@ -75,6 +82,23 @@ export class KeyRotationService implements OnApplicationBootstrap, OnModuleDestr
     return { kid: next.kid };
   }
 
+  /** Every instance wakes when the next key is due; the unique generation lets one promote it. */
+  private async rotateIfDue(): Promise<void> {
+    const alg = this.auth.jwtAlg;
+    if (alg === 'HS256') {
+      return;
+    }
+    const next = await this.keys.completeKeys();
+    if (Date.now() < this.dueAt(next)) {
+      return;
+    }
+    if (await insertAbove(this.rows, await newSigningKey(alg), next.generation)) {
+      await this.promoted(next, {});
+    } else {
+      await this.keys.refresh();
+    }
+  }
+
   private async promoted(next: NextKey, initiator: Initiator): Promise<void> {
     await this.keys.refresh();
     await this.notices?.announce(next.kid).catch((error: unknown) => {
@@ -86,5 +110,41 @@ export class KeyRotationService implements OnApplicationBootstrap, OnModuleDestr
       context: initiator.context,
       detail: { kid: next.kid, actorId: initiator.actorId ?? null },
     });
+  }
+
+  private dueAt(next: NextKey): number {
+    return next.publishedAt + this.auth.keyRotationInterval * 1000;
+  }
+
+  // Woken at least every KEY_RELOAD_INTERVAL, since a rotation elsewhere moves the due time; a
+  // timer also cannot wait longer than 24.8 days.
+  private arm(delayMs?: number): void {
+    const reloadMs = this.auth.keyReloadInterval * 1000;
+    const next = this.keys.nextKey();
+    const dueIn = next ? this.dueAt(next) - Date.now() : reloadMs;
+    this.timer = setTimeout(() => this.wake(), delayMs ?? Math.max(0, Math.min(dueIn, reloadMs)));
+    this.timer.unref();
+  }
+
+  private wake(): void {
+    const next = this.keys.nextKey();
+    if (!next || Date.now() < this.dueAt(next)) {
+      this.arm();
+      return;
+    }
+    this.scheduled = this.rotateIfDue().then(
+      () => this.rearm(),
+      (error: unknown) => {
+        this.logger.warn(`Scheduled key rotation failed: ${String(error)}`);
+        this.rearm(this.auth.keyReloadInterval * 1000);
+      },
+    );
+  }
+
+  private rearm(delayMs?: number): void {
+    this.scheduled = undefined;
+    if (!this.closing) {
+      this.arm(delayMs);
+    }
   }
 }

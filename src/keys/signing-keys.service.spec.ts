@@ -37,6 +37,7 @@ function settings(overrides: Partial<AuthConfig> = {}): AuthConfig {
     jwtAlg: 'ES256',
     jwtSecret: undefined,
     accessTokenTtl: TTL,
+    keyRotationInterval: 0,
     keyReloadInterval: RELOAD_SECONDS,
     refreshTokenTtl: 30 * 86400,
     refreshIdleTtl: 7 * 86400,

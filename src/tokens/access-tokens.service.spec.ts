@@ -57,6 +57,7 @@ function authSettings(overrides: Partial<AuthConfig> = {}): AuthConfig {
     jwtAlg: 'RS256',
     jwtSecret: undefined,
     accessTokenTtl: 900,
+    keyRotationInterval: 0,
     keyReloadInterval: 10,
     refreshIdleTtl: 7 * 86400,
     refreshReuseGrace: 0,

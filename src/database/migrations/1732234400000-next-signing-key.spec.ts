@@ -12,6 +12,7 @@ const settings: ConfigType<typeof authConfig> = {
   jwtAlg: 'ES256',
   jwtSecret: undefined,
   accessTokenTtl: 900,
+  keyRotationInterval: 0,
   keyReloadInterval: 10,
   refreshTokenTtl: 30 * 86400,
   refreshIdleTtl: 7 * 86400,
