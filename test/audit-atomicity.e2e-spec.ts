@@ -1,11 +1,15 @@
 import { DataSource } from 'typeorm';
+import { SigningKey } from '../src/keys/entities/signing-key.entity';
 import { RefreshToken } from '../src/sessions/entities/refresh-token.entity';
 import { Session } from '../src/sessions/entities/session.entity';
 import { User } from '../src/users/entities/user.entity';
 import { captureLogs, CapturedLogs } from './utils/captured-logs';
 import { passwordGrant, refreshGrant } from './utils/oauth';
 import {
+  ADMIN,
+  bearer,
   credentialsOf,
+  login,
   registerUser,
   startTestApp,
   STRONG_PASSWORD,
@@ -101,5 +105,17 @@ describe('a change and its audit event', () => {
         .expect(500);
     });
     await passwordGrant(t, credentialsOf(user));
+  });
+
+  it('keeps the signing keys when a rotation cannot be recorded', async () => {
+    const adminToken = await login(t, ADMIN);
+    const keys = dataSource.getRepository(SigningKey);
+    const before = await keys.count();
+    await refusingEvents('key_rotated', async () => {
+      await t.http.post('/keys/rotate').set(bearer(adminToken)).expect(500);
+    });
+    expect(await keys.count()).toBe(before);
+    await t.http.post('/keys/rotate').set(bearer(adminToken)).expect(201);
+    expect(await keys.count()).toBe(before + 1);
   });
 });

@@ -20,14 +20,16 @@ describe('GET /.well-known/jwks.json', () => {
       await t.close();
     });
 
-    it('publishes the public key only, cacheable', async () => {
+    it('publishes public keys only, the signing key and the next one, cacheable', async () => {
       const response = await t.http.get('/.well-known/jwks.json').expect(200);
-      expect(response.headers['cache-control']).toMatch(/max-age=\d+/);
+      expect(response.headers['cache-control']).toMatch(/^public, max-age=\d+$/);
       const { keys } = response.body as Jwks;
-      expect(keys).toHaveLength(1);
-      expect(keys[0]).toMatchObject({ kty, alg, use: 'sig', kid: expect.any(String) });
-      for (const privateMember of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k']) {
-        expect(keys[0]).not.toHaveProperty(privateMember);
+      expect(keys).toHaveLength(2);
+      for (const key of keys) {
+        expect(key).toMatchObject({ kty, alg, use: 'sig', kid: expect.any(String) });
+        for (const privateMember of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k']) {
+          expect(key).not.toHaveProperty(privateMember);
+        }
       }
     });
 

@@ -2,12 +2,29 @@ import { createLocalJWKSet, JSONWebKeySet, jwtVerify, SignJWT } from 'jose';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { DataSource, In } from 'typeorm';
 import { SigningKey } from '../src/keys/entities/signing-key.entity';
-import { SigningKeysService } from '../src/keys/signing-keys.service';
 import { ADMIN, bearer, login, registerUser, startTestApp, TestApp } from './utils/test-app';
 
 const ISSUER = 'http://portcullis.test';
 const AUDIENCE = 'http://api.portcullis.test';
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth'];
+/** This process's clock, moved to `now`: only Date is faked, the app's timers and I/O keep running. */
+function clockAt(now: number): void {
+  jest.useFakeTimers({
+    now,
+    doNotFake: [
+      'hrtime',
+      'nextTick',
+      'performance',
+      'queueMicrotask',
+      'setImmediate',
+      'clearImmediate',
+      'setInterval',
+      'clearInterval',
+      'setTimeout',
+      'clearTimeout',
+    ],
+  });
+}
 
 interface Jwks {
   keys: ({ kid: string; kty: string } & Record<string, unknown>)[];
@@ -25,6 +42,11 @@ async function jwksOf(t: TestApp): Promise<Jwks> {
   return (await t.http.get('/.well-known/jwks.json').expect(200)).body as Jwks;
 }
 
+function maxAgeOf(response: { headers: Record<string, string> }): number {
+  const maxAge = /^public, max-age=(\d+)$/.exec(response.headers['cache-control'])?.[1];
+  return maxAge === undefined ? NaN : Number(maxAge);
+}
+
 async function rotate(t: TestApp, adminToken: string): Promise<string> {
   const response = await t.http.post('/keys/rotate').set(bearer(adminToken)).expect(201);
   expect(response.body).toEqual({ kid: expect.any(String) });
@@ -39,6 +61,7 @@ async function verifyAsPeer(t: TestApp, token: string, alg: string) {
     audience: AUDIENCE,
     typ: 'at+jwt',
     algorithms: [alg],
+    clockTolerance: 30,
   });
 }
 
@@ -78,23 +101,39 @@ describe('signing keys', () => {
       expect(await jwksOf(t)).toEqual(before);
     });
 
-    it('signs new tokens with the new key, keeps old tokens valid, and publishes both keys', async () => {
+    it('promotes the published next key: new tokens use it, old tokens stay valid, a new next key is published', async () => {
       const user = await registerUser(t);
       const oldToken = await login(t, user);
       const oldKid = headerOf(oldToken).kid;
+      const before = (await jwksOf(t)).keys.map((key) => key.kid);
+      expect(before).toEqual([oldKid, expect.any(String)]);
 
       const newKid = await rotate(t, adminToken);
 
-      expect(newKid).not.toBe(oldKid);
+      expect(newKid).toBe(before[1]);
       const newToken = await login(t, user);
       expect(headerOf(newToken)).toEqual({ alg: 'RS256', kid: newKid, typ: 'at+jwt' });
       await t.http.get('/users/me').set(bearer(oldToken)).expect(200);
       await t.http.get('/users/me').set(bearer(newToken)).expect(200);
       const jwks = await jwksOf(t);
-      expect(jwks.keys.map((key) => key.kid)).toEqual([newKid, oldKid]);
+      const [, freshNext] = jwks.keys.map((key) => key.kid);
+      expect(jwks.keys.map((key) => key.kid)).toEqual([newKid, freshNext, oldKid]);
+      expect(before).not.toContain(freshNext);
       expectPublicMembersOnly(jwks);
       await expect(verifyAsPeer(t, oldToken, 'RS256')).resolves.toBeDefined();
       await expect(verifyAsPeer(t, newToken, 'RS256')).resolves.toBeDefined();
+    });
+
+    it('records the rotation in the audit log with the administrator and the promoted kid', async () => {
+      const kid = await rotate(t, adminToken);
+
+      const events = (
+        await t.http.get('/audit?type=key_rotated&limit=1').set(bearer(adminToken)).expect(200)
+      ).body as Array<{ detail: Record<string, unknown> }>;
+      const me = (await t.http.get('/users/me').set(bearer(adminToken)).expect(200)).body as {
+        id: string;
+      };
+      expect(events[0].detail).toEqual({ kid, actorId: me.id });
     });
 
     it('gives each of several simultaneous rotations its own generation; the last one signs', async () => {
@@ -121,10 +160,72 @@ describe('signing keys', () => {
       await t.http.get('/users/me').set(bearer(token)).expect(200);
     });
 
-    it('serves the JWKS cacheable for 300 seconds when keys sign as soon as they are rotated in', async () => {
-      const response = await t.http.get('/.well-known/jwks.json').expect(200);
+    it("refuses tokens forged under the next key's kid, before and after it signs", async () => {
+      const user = await registerUser(t);
+      const [, next] = (await jwksOf(t)).keys;
+      const now = Math.floor(Date.now() / 1000);
+      const claims = {
+        iss: ISSUER,
+        aud: AUDIENCE,
+        sub: user.id,
+        iat: now,
+        exp: now + 300,
+        jti: randomUUID(),
+        scope: 'profile',
+        roles: ['admin'],
+        preferred_username: user.username,
+        token_version: 0,
+      };
+      const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      const forgeries = [
+        await new SignJWT(claims)
+          .setProtectedHeader({ alg: 'RS256', kid: next.kid, typ: 'at+jwt' })
+          .sign(privateKey),
+        // The published key as an HMAC secret (algorithm confusion).
+        await new SignJWT(claims)
+          .setProtectedHeader({ alg: 'HS256', kid: next.kid, typ: 'at+jwt' })
+          .sign(Buffer.from(JSON.stringify(next))),
+      ];
 
-      expect(response.headers['cache-control']).toBe('public, max-age=300');
+      for (const forged of forgeries) {
+        await t.http.get('/users/me').set(bearer(forged)).expect(401);
+      }
+      expect(await rotate(t, adminToken)).toBe(next.kid);
+      for (const forged of forgeries) {
+        await t.http.get('/users/me').set(bearer(forged)).expect(401);
+      }
+    });
+
+    it('lets the JWKS be cached no longer than the next key has been published', async () => {
+      const rotating = Date.now();
+      await rotate(t, adminToken);
+      const rotated = Date.now();
+      expect(maxAgeOf(await t.http.get('/.well-known/jwks.json').expect(200))).toBeLessThanOrEqual(
+        Math.floor((Date.now() - rotating) / 1000),
+      );
+
+      for (const seconds of [1.5, 42.5, 299.5]) {
+        clockAt(rotated + seconds * 1000);
+        try {
+          const maxAge = maxAgeOf(await t.http.get('/.well-known/jwks.json').expect(200));
+
+          expect(maxAge).toBeLessThanOrEqual(Math.floor((Date.now() - rotating) / 1000));
+          expect(maxAge).toBeGreaterThanOrEqual(Math.floor(seconds));
+        } finally {
+          jest.useRealTimers();
+        }
+      }
+    });
+
+    it('caps the JWKS max-age at 300 seconds', async () => {
+      clockAt(Date.now() + 3600 * 1000);
+      try {
+        const response = await t.http.get('/.well-known/jwks.json').expect(200);
+
+        expect(response.headers['cache-control']).toBe('public, max-age=300');
+      } finally {
+        jest.useRealTimers();
+      }
     });
   });
 
@@ -155,18 +256,19 @@ describe('signing keys', () => {
       expect(response.body).toMatchObject({ id: user.id, username: user.username });
     });
 
-    it(`publishes its ${members.kty} public key, public members only`, async () => {
+    it(`publishes its ${members.kty} public key and the next key, public members only`, async () => {
       const jwks = await jwksOf(t);
 
+      const publicKey = {
+        ...members,
+        alg,
+        use: 'sig',
+        x: expect.any(String),
+        ...(alg === 'ES256' ? { y: expect.any(String) } : {}),
+      };
       expect(jwks.keys).toEqual([
-        {
-          ...members,
-          kid: serviceKid,
-          alg,
-          use: 'sig',
-          x: expect.any(String),
-          ...(alg === 'ES256' ? { y: expect.any(String) } : {}),
-        },
+        { ...publicKey, kid: serviceKid },
+        { ...publicKey, kid: expect.not.stringMatching(serviceKid) },
       ]);
       expectPublicMembersOnly(jwks);
     });
@@ -212,13 +314,16 @@ describe('signing keys', () => {
       await t.http.get('/users/me').set(bearer(forged)).expect(401);
     });
 
-    it(`rotates to a new ${alg} key`, async () => {
+    it(`rotates to the next ${alg} key`, async () => {
+      const [, next] = (await jwksOf(t)).keys;
       const newKid = await rotate(t, await login(t, ADMIN));
 
+      expect(newKid).toBe(next.kid);
       const newToken = await login(t, user);
       expect(headerOf(newToken)).toMatchObject({ alg, kid: newKid });
       expect((await jwksOf(t)).keys).toEqual([
         expect.objectContaining({ ...members, kid: newKid }),
+        expect.objectContaining({ ...members, kid: expect.any(String) }),
         expect.objectContaining({ ...members, kid: serviceKid }),
       ]);
       await t.http.get('/users/me').set(bearer(token)).expect(200);
@@ -266,69 +371,17 @@ describe('signing keys', () => {
       await first.close();
     });
 
-    it('accepts a token signed with a key the first rotated in, then signs and publishes with it too', async () => {
+    it('accepts a token signed with the key the first promoted, and serves the same JWKS at once', async () => {
       const user = await registerUser(first);
       const newKid = await rotate(first, await login(first, ADMIN));
       const fromFirst = await login(first, user);
       expect(headerOf(fromFirst).kid).toBe(newKid);
 
-      // An unknown kid makes the second instance reload the keys rather than refuse the token.
       await second.http.get('/users/me').set(bearer(fromFirst)).expect(200);
 
-      expect(headerOf(await login(second, user)).kid).toBe(newKid);
       expect(await jwksOf(second)).toEqual(await jwksOf(first));
-    });
-  });
-
-  describe('with KEY_PUBLISH_DELAY', () => {
-    let t: TestApp;
-
-    beforeAll(async () => {
-      t = await startTestApp({ KEY_PUBLISH_DELAY: '60' });
-    });
-
-    afterEach(() => {
-      jest.useRealTimers();
-    });
-
-    afterAll(async () => {
-      await t.close();
-    });
-
-    it('publishes a rotated-in key at once but signs with it only after the delay', async () => {
-      const user = await registerUser(t);
-      const oldKid = headerOf(await login(t, user)).kid;
-
-      const newKid = await rotate(t, await login(t, ADMIN));
-
-      expect((await jwksOf(t)).keys.map((key) => key.kid)).toEqual([newKid, oldKid]);
-      expect(headerOf(await login(t, user)).kid).toBe(oldKid);
-
-      // A minute later, on this instance's clock alone: only Date is faked, timers and I/O run.
-      jest.useFakeTimers({
-        now: Date.now() + 61 * 1000,
-        doNotFake: [
-          'hrtime',
-          'nextTick',
-          'performance',
-          'queueMicrotask',
-          'setImmediate',
-          'clearImmediate',
-          'setInterval',
-          'clearInterval',
-          'setTimeout',
-          'clearTimeout',
-        ],
-      });
-      const later = await login(t, user);
-      expect(headerOf(later).kid).toBe(newKid);
-      await t.http.get('/users/me').set(bearer(later)).expect(200);
-    });
-
-    it('lowers the JWKS max-age below the delay, so that caches refetch before a new key signs', async () => {
-      const response = await t.http.get('/.well-known/jwks.json').expect(200);
-
-      expect(response.headers['cache-control']).toBe('public, max-age=50');
+      // Reading the JWKS read the keys: the second signs with the promoted key too.
+      expect(headerOf(await login(second, user)).kid).toBe(newKid);
     });
   });
 
@@ -339,29 +392,33 @@ describe('signing keys', () => {
       t = await startTestApp({ ACCESS_TOKEN_TTL: '30' });
     });
 
+    afterEach(() => {
+      jest.useRealTimers();
+    });
+
     afterAll(async () => {
       await t.close();
     });
 
-    it('leaves the JWKS once every token it signed has expired', async () => {
+    it('verifies its tokens until they expire, then leaves the JWKS', async () => {
       const adminToken = await login(t, ADMIN);
       const oldToken = await login(t, await registerUser(t));
       const oldKid = headerOf(oldToken).kid;
+      const rotatedAt = Date.now();
       const newKid = await rotate(t, adminToken);
-      expect((await jwksOf(t)).keys.map((key) => key.kid)).toEqual([newKid, oldKid]);
+      const { exp } = JSON.parse(Buffer.from(oldToken.split('.')[1], 'base64url').toString()) as {
+        exp: number;
+      };
 
-      // As if the rotation had happened long ago: 30 s of token life, 30 s of skew and 10 s for
-      // every instance to notice have passed since the old key stopped signing.
-      const stoppedSigning = new Date(Date.now() - (30 + 30 + 10 + 1) * 1000);
-      await t.app
-        .get(DataSource)
-        .getRepository(SigningKey)
-        .update({ kid: oldKid }, { retiredAt: stoppedSigning });
-      // What the reload timer does every 10 seconds.
-      await t.app.get(SigningKeysService).refresh();
+      // 30 s of skew past exp: still accepted, here and by a peer.
+      clockAt(exp * 1000 + 29 * 1000);
+      await t.http.get('/users/me').set(bearer(oldToken)).expect(200);
+      expect((await jwksOf(t)).keys.map((key) => key.kid)).toContain(oldKid);
+      await expect(verifyAsPeer(t, oldToken, 'RS256')).resolves.toBeDefined();
 
-      expect((await jwksOf(t)).keys.map((key) => key.kid)).toEqual([newKid]);
-      // Refused here exactly as by a peer, which no longer finds its key.
+      // 30 s of token life, 30 s of skew and 10 s for other instances to see the rotation.
+      clockAt(rotatedAt + (30 + 30 + 10 + 1) * 1000);
+      expect((await jwksOf(t)).keys.map((key) => key.kid)).toEqual([newKid, expect.any(String)]);
       await t.http.get('/users/me').set(bearer(oldToken)).expect(401);
     });
   });

@@ -385,6 +385,8 @@ describe('operations', () => {
       it('fails closed with 503 while it is down, and recovers without a restart', async () => {
         const user = await registerUser(down);
         const pair = await passwordGrant(down, credentialsOf(user));
+        const keysBefore = (await down.http.get('/.well-known/jwks.json').expect(200))
+          .body as unknown;
         await proxy.cut();
 
         const token = await down.http.post('/auth/token').type('form').send(credentialsOf(user));
@@ -406,6 +408,10 @@ describe('operations', () => {
         const ready = await down.http.get('/health/ready').expect(503);
         expect(ready.body).toMatchObject({ detail: 'Not ready: database unavailable' });
         await down.http.get('/health').expect(200);
+        // Peers still get the keys, which still verify, but may not cache them.
+        const jwks = await down.http.get('/.well-known/jwks.json').expect(200);
+        expect(jwks.headers['cache-control']).toBe('public, max-age=0');
+        expect(jwks.body).toEqual(keysBefore);
 
         await proxy.open();
         await down.http.get('/health/ready').expect(200);
@@ -421,6 +427,9 @@ describe('operations', () => {
         expect(logs.lines(40).some((line) => /Database unavailable/.test(line.msg ?? ''))).toBe(
           true,
         );
+        expect(
+          logs.lines(40).some((line) => /^Serving the signing keys/.test(line.msg ?? '')),
+        ).toBe(true);
         expect(JSON.stringify(logs.lines())).not.toContain(pair.refresh_token);
       });
     });

@@ -5,7 +5,6 @@ export interface ResourceServerOptions {
   audience: string;
   algorithms?: string[];
   requiredScope?: string;
-  jwksCooldownMs?: number;
 }
 
 export function createResourceServer(options: ResourceServerOptions): Server;

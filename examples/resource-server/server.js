@@ -1,7 +1,8 @@
 'use strict';
 // A service protecting its routes with Portcullis access tokens, verified offline against the
-// JWKS. Nothing here calls Portcullis per request: keys are fetched once, cached, and fetched
-// again only when a token names a kid the cache does not hold (after a key rotation).
+// JWKS. Nothing here calls Portcullis per request: keys are fetched once and cached (10 minutes,
+// jose's default). Portcullis publishes the key a rotation promotes ahead of time, so the cached
+// set verifies tokens signed after a rotation; an unknown kid refetches it (at most every 30 s).
 const http = require('node:http');
 const { createRemoteJWKSet, jwtVerify, errors } = require('jose');
 
@@ -11,18 +12,14 @@ const { createRemoteJWKSet, jwtVerify, errors } = require('jose');
  * @param {string} options.audience  Portcullis's AUDIENCE (the `aud` your service accepts)
  * @param {string[]} [options.algorithms]  pin to Portcullis's JWT_ALG; never accept a list from the token
  * @param {string} [options.requiredScope] scope a caller needs for GET /orders
- * @param {number} [options.jwksCooldownMs] least time between two JWKS fetches (jose's default: 30 s)
  */
 function createResourceServer({
   issuer,
   audience,
   algorithms = ['RS256'],
   requiredScope = 'orders:read',
-  jwksCooldownMs,
 }) {
-  const jwks = createRemoteJWKSet(new URL('/.well-known/jwks.json', issuer), {
-    cooldownDuration: jwksCooldownMs,
-  });
+  const jwks = createRemoteJWKSet(new URL('/.well-known/jwks.json', issuer));
 
   async function authenticate(request) {
     const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(request.headers.authorization ?? '');

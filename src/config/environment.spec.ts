@@ -31,7 +31,8 @@ describe('validateEnvironment', () => {
         ARGON2_MEMORY_KIB: 19456,
         ARGON2_TIME_COST: 2,
         ARGON2_PARALLELISM: 1,
-        KEY_PUBLISH_DELAY: 0,
+        KEY_ROTATION_INTERVAL: 0,
+        KEY_RELOAD_INTERVAL: 10,
       });
     });
 
@@ -119,11 +120,21 @@ describe('validateEnvironment', () => {
 
     it.each([
       ['0', 0],
-      ['600', 600],
-      ['10m', 600],
-      ['1d', 86400],
-    ])('reads KEY_PUBLISH_DELAY=%s as %i seconds', (value, seconds) => {
-      expect(validateEnvironment({ KEY_PUBLISH_DELAY: value }).KEY_PUBLISH_DELAY).toBe(seconds);
+      ['90', 90],
+      ['12h', 43200],
+      ['30d', 30 * 86400],
+    ])('reads KEY_ROTATION_INTERVAL=%s as %i seconds', (value, seconds) => {
+      expect(validateEnvironment({ KEY_ROTATION_INTERVAL: value }).KEY_ROTATION_INTERVAL).toBe(
+        seconds,
+      );
+    });
+
+    it.each([
+      ['1', 1],
+      ['2s', 2],
+      ['5m', 300],
+    ])('reads KEY_RELOAD_INTERVAL=%s as %i seconds', (value, seconds) => {
+      expect(validateEnvironment({ KEY_RELOAD_INTERVAL: value }).KEY_RELOAD_INTERVAL).toBe(seconds);
     });
 
     it('accepts a postgres:// DATABASE_URL', () => {
@@ -166,8 +177,15 @@ describe('validateEnvironment', () => {
       ['ACCESS_TOKEN_TTL', { ACCESS_TOKEN_TTL: '2d' }],
       ['ACCESS_TOKEN_TTL', { ACCESS_TOKEN_TTL: '10s' }],
       ['REFRESH_TOKEN_TTL', { REFRESH_TOKEN_TTL: 'forever' }],
-      ['KEY_PUBLISH_DELAY', { KEY_PUBLISH_DELAY: '-5' }],
-      ['KEY_PUBLISH_DELAY', { KEY_PUBLISH_DELAY: '2d' }],
+      ['KEY_ROTATION_INTERVAL', { KEY_ROTATION_INTERVAL: '-5' }],
+      ['KEY_ROTATION_INTERVAL', { KEY_ROTATION_INTERVAL: '366d' }],
+      ['KEY_ROTATION_INTERVAL', { KEY_ROTATION_INTERVAL: 'monthly' }],
+      [
+        'KEY_ROTATION_INTERVAL',
+        { JWT_ALG: 'HS256', JWT_SECRET: STRONG_SECRET, KEY_ROTATION_INTERVAL: '30d' },
+      ],
+      ['KEY_RELOAD_INTERVAL', { KEY_RELOAD_INTERVAL: '0' }],
+      ['KEY_RELOAD_INTERVAL', { KEY_RELOAD_INTERVAL: '6m' }],
       ['PASSWORD_MIN_LENGTH', { PASSWORD_MIN_LENGTH: '7' }],
       ['PASSWORD_MIN_LENGTH', { PASSWORD_MIN_LENGTH: '129' }],
       ['ARGON2_MEMORY_KIB', { ARGON2_MEMORY_KIB: '1024' }],

@@ -164,9 +164,15 @@ export class Environment {
 
   @Transform(toSeconds)
   @Min(0)
-  @Max(86400)
-  @IsInt({ message: 'must be a duration from 0 to 1 day, such as 0, 600, 10m or 1h' })
-  KEY_PUBLISH_DELAY = 0;
+  @Max(365 * 86400)
+  @IsInt({ message: 'must be a duration such as 30d or 12h, or 0 for no scheduled rotation' })
+  KEY_ROTATION_INTERVAL = 0;
+
+  @Transform(toSeconds)
+  @Min(1)
+  @Max(300)
+  @IsInt({ message: 'must be a duration from 1 second to 5 minutes, such as 10 or 1m' })
+  KEY_RELOAD_INTERVAL = 10;
 
   @Transform(toSeconds)
   @Min(60)
@@ -299,6 +305,9 @@ function crossFieldProblem(env: Environment): string | undefined {
   }
   if (env.JWT_ALG !== 'HS256' && env.JWT_SECRET !== undefined) {
     return `JWT_SECRET is only used with JWT_ALG=HS256; unset it or set JWT_ALG=HS256 (JWT_ALG is ${env.JWT_ALG})`;
+  }
+  if (env.JWT_ALG === 'HS256' && env.KEY_ROTATION_INTERVAL > 0) {
+    return 'KEY_ROTATION_INTERVAL needs an asymmetric JWT_ALG: with HS256 the key is JWT_SECRET';
   }
   if (
     (env.BOOTSTRAP_ADMIN_USERNAME === undefined) !==

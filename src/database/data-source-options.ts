@@ -19,6 +19,7 @@ import { RevocationEpoch1732234000000 } from './migrations/1732234000000-revocat
 import { SessionTokenVersion1732234100000 } from './migrations/1732234100000-session-token-version';
 import { PublicClients1732234200000 } from './migrations/1732234200000-public-clients';
 import { ThrottleInFlight1732234300000 } from './migrations/1732234300000-throttle-in-flight';
+import { NextSigningKey1732234400000 } from './migrations/1732234400000-next-signing-key';
 import { ScheduledRuns1732234500000 } from './migrations/1732234500000-scheduled-runs';
 
 export const entities = [
@@ -40,6 +41,7 @@ export const migrations = [
   SessionTokenVersion1732234100000,
   PublicClients1732234200000,
   ThrottleInFlight1732234300000,
+  NextSigningKey1732234400000,
   ScheduledRuns1732234500000,
 ];
 

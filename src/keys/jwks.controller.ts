@@ -16,12 +16,13 @@ export class JwksController {
   @ApiOperation({
     summary: 'Public keys that verify access tokens (RFC 7517); empty with HS256',
     description:
-      'The current key, any key waiting out KEY_PUBLISH_DELAY, and retired keys whose tokens may ' +
-      'still be alive. Cacheable for 300 s, or less when KEY_PUBLISH_DELAY is shorter.',
+      'The current key, the next key (published before it signs), and retired keys whose tokens ' +
+      'may still be alive. Cacheable for as long as the next key has been published, at most 300 s.',
   })
   @ApiOkResponse({ type: JwksResponse, description: 'Public members only' })
-  jwks(@Res({ passthrough: true }) reply: FastifyReply): { keys: PublicJwk[] } {
-    void reply.header('Cache-Control', `public, max-age=${this.keys.jwksMaxAge()}`);
-    return this.keys.jwks();
+  async jwks(@Res({ passthrough: true }) reply: FastifyReply): Promise<{ keys: PublicJwk[] }> {
+    const { keys, maxAge } = await this.keys.publishedKeys();
+    void reply.header('Cache-Control', `public, max-age=${maxAge}`);
+    return { keys };
   }
 }

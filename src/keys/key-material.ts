@@ -1,7 +1,7 @@
 import {
   createHash,
   createSecretKey,
-  generateKeyPairSync,
+  generateKeyPair as generateKeyPairCallback,
   KeyObject,
   randomBytes,
 } from 'node:crypto';
@@ -16,24 +16,28 @@ export interface ActiveSigningKey {
   privateKey: KeyObject;
 }
 
-function generateKeyPair(alg: AsymmetricAlgorithm): {
-  publicKey: KeyObject;
-  privateKey: KeyObject;
-} {
-  switch (alg) {
-    case 'ES256':
-      return generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    case 'EdDSA':
-      return generateKeyPairSync('ed25519');
-    case 'RS256':
-      return generateKeyPairSync('rsa', { modulusLength: 2048 });
-  }
+export type NewSigningKey = Pick<SigningKey, 'kid' | 'alg' | 'publicKeyPem' | 'privateKeyPem'>;
+
+// In libuv's pool: an RSA 2048 key took 60-770 ms to find here, too long to hold the event loop.
+function generateKeyPair(
+  alg: AsymmetricAlgorithm,
+): Promise<{ publicKey: KeyObject; privateKey: KeyObject }> {
+  return new Promise((resolve, reject) => {
+    const done = (error: Error | null, publicKey: KeyObject, privateKey: KeyObject) =>
+      error ? reject(error) : resolve({ publicKey, privateKey });
+    switch (alg) {
+      case 'ES256':
+        return generateKeyPairCallback('ec', { namedCurve: 'P-256' }, done);
+      case 'EdDSA':
+        return generateKeyPairCallback('ed25519', undefined, done);
+      case 'RS256':
+        return generateKeyPairCallback('rsa', { modulusLength: 2048 }, done);
+    }
+  });
 }
 
-export function newSigningKey(
-  alg: AsymmetricAlgorithm,
-): Pick<SigningKey, 'kid' | 'alg' | 'publicKeyPem' | 'privateKeyPem'> {
-  const { publicKey, privateKey } = generateKeyPair(alg);
+export async function newSigningKey(alg: AsymmetricAlgorithm): Promise<NewSigningKey> {
+  const { publicKey, privateKey } = await generateKeyPair(alg);
   return {
     kid: randomBytes(12).toString('base64url'),
     alg,
@@ -49,8 +53,8 @@ export function sharedSecretKey(secret: string): ActiveSigningKey {
   return { kid: `hs-${digest.slice(0, 16)}`, alg: 'HS256', privateKey };
 }
 
-/** Of keys sorted newest generation first: the newest that has activated, else the oldest. */
-export function signerAt<T extends { activatesAt: number }>(keys: T[], now: number): T | undefined {
+/** Of keys sorted newest generation first: the newest that has started signing, else the oldest. */
+export function signerAt<T extends { signsFrom: number }>(keys: T[], now: number): T | undefined {
   // The first key signs at once, even on an instance whose clock runs behind its creator's.
-  return keys.find((key) => key.activatesAt <= now) ?? keys.at(-1);
+  return keys.find((key) => key.signsFrom <= now) ?? keys.at(-1);
 }

@@ -1,8 +1,9 @@
 import { createPrivateKey, createPublicKey, JsonWebKey, KeyObject } from 'node:crypto';
-import { In, Repository } from 'typeorm';
+import { EntityManager, In, Repository } from 'typeorm';
 import { JwtAlgorithm } from '../config/environment';
+import { isUniqueViolation } from '../database/constraint-violations';
 import { SigningKey } from './entities/signing-key.entity';
-import { signerAt } from './key-material';
+import { NewSigningKey, signerAt } from './key-material';
 
 export interface PublicJwk extends JsonWebKey {
   kid: string;
@@ -10,30 +11,44 @@ export interface PublicJwk extends JsonWebKey {
   use: 'sig';
 }
 
-interface HeldKey {
+/** The key the next rotation promotes: published, not signing yet. */
+export interface NextKey {
   kid: string;
   generation: number;
-  activatesAt: number;
-  /** When it stopped (or will stop) signing: its own record, or a successor's activation. */
+  publishedAt: number;
+}
+
+interface TimedKey {
+  kid: string;
+  generation: number;
+  publishedAt: number;
+  /** When it started (or will start) signing; undefined for the next key. */
+  signsFrom: number | undefined;
+  /** When a newer key started (or will start) signing. */
   retiresAt: number | undefined;
+}
+
+interface HeldKey extends TimedKey {
   publicKey: KeyObject;
   jwk: PublicJwk;
   privateKey: KeyObject | undefined;
 }
 
-/** Retired keys stay published for `publishedAfterRetirementMs`, until their last token expires. */
+type KeyRow = Pick<SigningKey, 'kid' | 'generation' | 'createdAt' | 'activatesAt'>;
+
+const hasStarted = <T extends TimedKey>(key: T): key is T & { signsFrom: number } =>
+  key.signsFrom !== undefined;
+
+/** One algorithm's keys as read at one moment. */
 export class KeyRing {
-  static readonly EMPTY = new KeyRing([], new Set(), 0);
+  static readonly EMPTY = new KeyRing([], new Set(), 0, 0);
 
   private constructor(
     private readonly held: HeldKey[],
     readonly knownKids: ReadonlySet<string>,
+    readonly newestGeneration: number,
     private readonly publishedAfterRetirementMs: number,
   ) {}
-
-  get isEmpty(): boolean {
-    return this.held.length === 0;
-  }
 
   static async load(
     repository: Repository<SigningKey>,
@@ -41,53 +56,80 @@ export class KeyRing {
     previous: KeyRing,
     publishedAfterRetirementMs: number,
   ): Promise<KeyRing> {
-    const rows = await repository.find({ where: { alg }, order: { generation: 'DESC' } });
-    const now = Date.now();
-    let successorActivatesAt = Infinity;
-    const timed = rows.map((row) => {
-      const activatesAt = row.activatesAt.getTime();
-      const retiresAt = Math.min(row.retiredAt?.getTime() ?? Infinity, successorActivatesAt);
-      successorActivatesAt = Math.min(successorActivatesAt, activatesAt);
-      return { row, activatesAt, retiresAt: Number.isFinite(retiresAt) ? retiresAt : undefined };
+    const rows: KeyRow[] = await repository.find({
+      select: { kid: true, generation: true, createdAt: true, activatesAt: true },
+      where: { alg },
+      order: { generation: 'DESC' },
     });
-    const signer = signerAt(timed, now);
-    const mayStillSign = (generation: number) =>
-      signer !== undefined && generation >= signer.row.generation;
-    const isPublished = (retiresAt: number | undefined) =>
-      retiresAt === undefined || now < retiresAt + publishedAfterRetirementMs;
+    const now = Date.now();
+    const timed = timeline(rows);
+    const signer = signerAt(timed.filter(hasStarted), now);
+    const maySign = (key: TimedKey) => signer !== undefined && key.generation >= signer.generation;
+    const kept = timed.filter(
+      (key) =>
+        maySign(key) ||
+        key.retiresAt === undefined ||
+        now < key.retiresAt + publishedAfterRetirementMs,
+    );
 
     const known = new Map(previous.held.map((key) => [key.kid, key]));
+    const publicPems = await pemsOf(
+      repository,
+      'publicKeyPem',
+      kept.filter((key) => !known.has(key.kid)),
+    );
+    const privatePems = await pemsOf(
+      repository,
+      'privateKeyPem',
+      kept.filter((key) => maySign(key) && !known.get(key.kid)?.privateKey),
+    );
     const held: HeldKey[] = [];
-    for (const { row, activatesAt, retiresAt } of timed) {
-      if (!mayStillSign(row.generation) && !isPublished(retiresAt)) {
+    for (const key of kept) {
+      const before = known.get(key.kid);
+      const publicPem = publicPems.get(key.kid);
+      const publicKey = before?.publicKey ?? (publicPem ? createPublicKey(publicPem) : undefined);
+      if (!publicKey) {
         continue;
       }
-      const before = known.get(row.kid);
-      const publicKey = before?.publicKey ?? createPublicKey(row.publicKeyPem);
+      const privatePem = privatePems.get(key.kid);
       held.push({
-        kid: row.kid,
-        generation: row.generation,
-        activatesAt,
-        retiresAt,
+        ...key,
         publicKey,
         jwk: before?.jwk ?? {
           ...publicKey.export({ format: 'jwk' }),
-          kid: row.kid,
+          kid: key.kid,
           alg,
           use: 'sig',
         },
-        privateKey: mayStillSign(row.generation) ? before?.privateKey : undefined,
+        privateKey: !maySign(key)
+          ? undefined
+          : (before?.privateKey ?? (privatePem ? createPrivateKey(privatePem) : undefined)),
       });
     }
-    await loadPrivateKeys(
-      repository,
-      held.filter((key) => mayStillSign(key.generation) && !key.privateKey),
+    return new KeyRing(
+      held,
+      new Set(rows.map((row) => row.kid)),
+      rows[0]?.generation ?? 0,
+      publishedAfterRetirementMs,
     );
-    return new KeyRing(held, new Set(rows.map((row) => row.kid)), publishedAfterRetirementMs);
+  }
+
+  get next(): NextKey | undefined {
+    const [newest] = this.held;
+    return newest?.generation === this.newestGeneration && newest.signsFrom === undefined
+      ? { kid: newest.kid, generation: newest.generation, publishedAt: newest.publishedAt }
+      : undefined;
+  }
+
+  missingKeys(now: number): number {
+    if (this.newestGeneration === 0) {
+      return 2;
+    }
+    return this.next && this.signer(now) ? 0 : 1;
   }
 
   signer(now: number): { kid: string; privateKey: KeyObject } | undefined {
-    const key = signerAt(this.held, now);
+    const key = this.signing(now);
     return key?.privateKey ? { kid: key.kid, privateKey: key.privateKey } : undefined;
   }
 
@@ -99,8 +141,21 @@ export class KeyRing {
     return this.held.find((key) => key.kid === kid && this.isPublished(key, now))?.publicKey;
   }
 
+  /** The signing key first, then the next key, then retired keys, newest first. */
   jwks(now: number): PublicJwk[] {
-    return this.held.filter((key) => this.isPublished(key, now)).map((key) => key.jwk);
+    const signing = this.signing(now);
+    return [...(signing ? [signing] : []), ...this.held.filter((key) => key !== signing)]
+      .filter((key) => this.isPublished(key, now))
+      .map((key) => key.jwk);
+  }
+
+  nextKeyAge(now: number, cap: number): number {
+    const next = this.next;
+    return next ? Math.min(cap, Math.max(0, Math.floor((now - next.publishedAt) / 1000))) : 0;
+  }
+
+  private signing(now: number): HeldKey | undefined {
+    return signerAt(this.held.filter(hasStarted), now);
   }
 
   private isPublished(key: HeldKey, now: number): boolean {
@@ -108,17 +163,57 @@ export class KeyRing {
   }
 }
 
-async function loadPrivateKeys(repository: Repository<SigningKey>, keys: HeldKey[]): Promise<void> {
+/** False when another instance inserted above `newest` first: the caller reads the keys again. */
+export async function insertAbove(
+  manager: EntityManager,
+  key: NewSigningKey,
+  newest: number,
+): Promise<boolean> {
+  try {
+    await manager.insert(SigningKey, {
+      ...key,
+      generation: newest + 1,
+      createdAt: new Date(Date.now()),
+      activatesAt: null,
+    });
+    return true;
+  } catch (error) {
+    if (isUniqueViolation(error)) {
+      return false;
+    }
+    throw error;
+  }
+}
+
+function timeline(rows: KeyRow[]): TimedKey[] {
+  let above: KeyRow | undefined;
+  let earliestStartAbove = Infinity;
+  return rows.map((row) => {
+    const signsFrom = row.activatesAt?.getTime() ?? above?.createdAt.getTime();
+    const retiresAt = Number.isFinite(earliestStartAbove) ? earliestStartAbove : undefined;
+    earliestStartAbove = Math.min(earliestStartAbove, signsFrom ?? Infinity);
+    above = row;
+    return {
+      kid: row.kid,
+      generation: row.generation,
+      publishedAt: row.createdAt.getTime(),
+      signsFrom,
+      retiresAt,
+    };
+  });
+}
+
+async function pemsOf(
+  repository: Repository<SigningKey>,
+  column: 'publicKeyPem' | 'privateKeyPem',
+  keys: TimedKey[],
+): Promise<Map<string, string>> {
   if (keys.length === 0) {
-    return;
+    return new Map();
   }
   const rows = await repository.find({
-    select: { kid: true, privateKeyPem: true },
+    select: { kid: true, [column]: true },
     where: { kid: In(keys.map((key) => key.kid)) },
   });
-  const pems = new Map(rows.map((row) => [row.kid, row.privateKeyPem]));
-  for (const key of keys) {
-    const pem = pems.get(key.kid);
-    key.privateKey = pem === undefined ? undefined : createPrivateKey(pem);
-  }
+  return new Map(rows.map((row) => [row.kid, row[column]]));
 }

@@ -4,10 +4,10 @@ import { ApiCreatedResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/
 import { Initiated } from '../auth/decorators/initiated.decorator';
 import { ApiProblemResponse } from '../common/api-problem-response.decorator';
 import { Initiator } from '../events/security-event';
-import { SigningKeysService } from './signing-keys.service';
+import { KeyRotationService } from './key-rotation.service';
 
 export class RotatedKeyResponse {
-  @ApiProperty({ example: 'm3Jc8Qe1b2r0Vt9x', description: 'The `kid` of the new signing key' })
+  @ApiProperty({ example: 'm3Jc8Qe1b2r0Vt9x', description: 'The `kid` of the key that now signs' })
   kid: string;
 }
 
@@ -15,19 +15,18 @@ export class RotatedKeyResponse {
 @AdminOnly()
 @Controller('keys')
 export class KeysController {
-  constructor(private readonly keys: SigningKeysService) {}
+  constructor(private readonly rotation: KeyRotationService) {}
 
   @Post('rotate')
   @ApiOperation({
-    summary: 'Sign new tokens with a new key',
+    summary: 'Sign new tokens with the next key, published since the previous rotation',
     description:
-      'The new key is in the JWKS at once and signs after KEY_PUBLISH_DELAY (default 0); the ' +
-      'old key stays in the JWKS until its last token has expired.',
+      'Promotes the next key and publishes a new next key. The previous key stays in the JWKS ' +
+      'until its last token has expired.',
   })
   @ApiCreatedResponse({ type: RotatedKeyResponse })
   @ApiProblemResponse(409, 'JWT_ALG=HS256: the key is JWT_SECRET, rotated by deploying a new one')
-  async rotate(@Initiated() initiator: Initiator): Promise<RotatedKeyResponse> {
-    const { kid } = await this.keys.rotate(initiator);
-    return { kid };
+  rotate(@Initiated() initiator: Initiator): Promise<RotatedKeyResponse> {
+    return this.rotation.rotate(initiator);
   }
 }

@@ -1,39 +1,24 @@
-import {
-  ConflictException,
-  Inject,
-  Injectable,
-  Logger,
-  OnModuleDestroy,
-  OnModuleInit,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { decodeProtectedHeader, ProtectedHeaderParameters } from 'jose';
 import { KeyObject } from 'node:crypto';
-import { IsNull, LessThan, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 import { authConfig } from '../config/auth.config';
 import { JwtAlgorithm } from '../config/environment';
-import { isUniqueViolation } from '../database/constraint-violations';
-import { exclusively } from '../database/exclusively';
-import { Initiator } from '../events/security-event';
-import { SecurityEvents } from '../events/security-events.service';
+import { FreshRead } from '../platform/fresh-read';
 import { ACCESS_TOKEN_TYPE, RejectedTokenError } from '../tokens/access-token-claims';
 import { CLOCK_SKEW_SECONDS } from '../tokens/clock-skew';
 import { SigningKey } from './entities/signing-key.entity';
-import {
-  ActiveSigningKey,
-  AsymmetricAlgorithm,
-  newSigningKey,
-  sharedSecretKey,
-} from './key-material';
-import { KeyRing, PublicJwk } from './key-ring';
-
-export const KEY_RELOAD_INTERVAL_SECONDS = 10;
+import { ActiveSigningKey, newSigningKey, sharedSecretKey } from './key-material';
+import { insertAbove, KeyRing, NextKey, PublicJwk } from './key-ring';
 
 /** An unknown `kid` reloads the keys at most this often: forged kids must not hammer the database. */
 export const UNKNOWN_KID_RELOAD_SECONDS = 5;
 
 export const JWKS_MAX_AGE_SECONDS = 300;
+
+const JWKS_READ_WAIT_MS = 1000;
 
 // Asymmetric keys live in the database, so every instance signs with the same key; each holds them
 // parsed in memory (parsing a PEM costs more than a signature). With HS256 the key is JWT_SECRET.
@@ -43,16 +28,15 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
   private secretKey: ActiveSigningKey | undefined;
   private ring = KeyRing.EMPTY;
   private reloadTimer: NodeJS.Timeout | undefined;
-  private readonly loadsInFlight = new Set<Promise<void>>();
-  private loadsStarted = 0;
-  private latestLoadApplied = 0;
+  // One read at a time, so a slower, older read can never replace what a newer one found.
+  private readonly reads = new FreshRead(() => this.load());
+  private readonly readsInFlight = new Set<Promise<void>>();
   private unknownKidReload: Promise<void> | undefined;
   private lastUnknownKidReloadAt = -Infinity;
 
   constructor(
     @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
     @InjectRepository(SigningKey) private readonly keys: Repository<SigningKey>,
-    private readonly events: SecurityEvents,
   ) {}
 
   get algorithm(): JwtAlgorithm {
@@ -60,32 +44,26 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
   }
 
   async onModuleInit(): Promise<void> {
-    const alg = this.config.jwtAlg;
-    if (alg === 'HS256') {
+    if (this.config.jwtAlg === 'HS256') {
       this.secretKey = sharedSecretKey(this.config.jwtSecret ?? '');
       return;
     }
-    await this.refresh();
-    if (this.ring.isEmpty) {
-      await this.createFirstKey(alg);
-      await this.refresh();
-    }
+    await this.completeKeys();
     // Fails the start, rather than the first login, when no key could be stored or read back.
     this.currentSigningKey();
     this.reloadTimer = setInterval(() => {
       this.refresh().catch((error: unknown) => {
         this.logger.warn(`Could not reload the signing keys: ${String(error)}`);
       });
-    }, KEY_RELOAD_INTERVAL_SECONDS * 1000);
+    }, this.config.keyReloadInterval * 1000);
     this.reloadTimer.unref();
   }
 
   async onModuleDestroy(): Promise<void> {
     clearInterval(this.reloadTimer);
-    await Promise.allSettled(this.loadsInFlight);
+    await Promise.allSettled(this.readsInFlight);
   }
 
-  /** No database access, the switch to a key waiting out KEY_PUBLISH_DELAY included. */
   currentSigningKey(): ActiveSigningKey {
     if (this.secretKey) {
       return this.secretKey;
@@ -128,53 +106,55 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     return key;
   }
 
-  jwks(): { keys: PublicJwk[] } {
-    return { keys: this.ring.jwks(Date.now()) };
+  /** Read for each request, so that the answer reflects every rotation made before it, anywhere. */
+  async publishedKeys(): Promise<{ keys: PublicJwk[]; maxAge: number }> {
+    if (this.secretKey) {
+      return { keys: [], maxAge: JWKS_MAX_AGE_SECONDS };
+    }
+    let maxAge = JWKS_MAX_AGE_SECONDS;
+    try {
+      await within(this.refresh(), JWKS_READ_WAIT_MS);
+    } catch (error) {
+      // Peers verify offline to outlive an outage here: the keys in memory, not to be cached.
+      this.logger.warn(`Serving the signing keys in memory: ${String(error)}`);
+      maxAge = 0;
+    }
+    const now = Date.now();
+    return { keys: this.ring.jwks(now), maxAge: this.ring.nextKeyAge(now, maxAge) };
   }
 
-  /** A cache honouring it refetches the JWKS before a key published ahead of time signs. */
-  jwksMaxAge(): number {
-    const delay = this.config.keyPublishDelay;
-    return delay === 0
-      ? JWKS_MAX_AGE_SECONDS
-      : Math.max(0, Math.min(JWKS_MAX_AGE_SECONDS, delay - KEY_RELOAD_INTERVAL_SECONDS));
+  nextKey(): NextKey | undefined {
+    return this.ring.next;
   }
 
-  async rotate(initiator: Initiator): Promise<{ kid: string; activatesAt: Date }> {
+  /** Reads the keys, first adding the signing or next key if missing (first start, new JWT_ALG). */
+  async completeKeys(): Promise<NextKey> {
     const alg = this.config.jwtAlg;
     if (alg === 'HS256') {
-      throw new ConflictException(
-        'With JWT_ALG=HS256 the signing key is JWT_SECRET, which comes from the environment of ' +
-          'every instance and is never published, so the service cannot replace it. Rotate it by ' +
-          'deploying a new JWT_SECRET; access tokens signed with the old one then stop working.',
-      );
+      throw new Error('HS256 has no stored keys');
     }
-    const activatesAt = new Date(Date.now() + this.config.keyPublishDelay * 1000);
-    const { kid, generation } = await this.insertNextGeneration(alg, activatesAt);
-    await this.keys.update(
-      { alg, generation: LessThan(generation), retiredAt: IsNull() },
-      { retiredAt: activatesAt },
-    );
-    await this.refresh();
-    this.logger.log(
-      `Rotated the ${alg} signing key: ${kid} signs from ${activatesAt.toISOString()}`,
-    );
-    await this.events.publish({
-      type: 'key_rotated',
-      context: initiator.context,
-      detail: { kid, actorId: initiator.actorId ?? null },
-    });
-    return { kid, activatesAt };
+    for (;;) {
+      await this.refresh();
+      const missing = this.ring.missingKeys(Date.now());
+      const next = this.ring.next;
+      if (missing === 0 && next) {
+        return next;
+      }
+      const made = await Promise.all(Array.from({ length: missing }, () => newSigningKey(alg)));
+      let newest = this.ring.newestGeneration;
+      for (const key of made) {
+        if (!(await insertAbove(this.keys.manager, key, newest))) {
+          break;
+        }
+        newest += 1;
+      }
+    }
   }
 
-  async refresh(): Promise<void> {
-    const load = this.load();
-    this.loadsInFlight.add(load);
-    try {
-      await load;
-    } finally {
-      this.loadsInFlight.delete(load);
-    }
+  refresh(): Promise<void> {
+    const read = this.reads.get();
+    this.readsInFlight.add(read);
+    return read.finally(() => this.readsInFlight.delete(read));
   }
 
   /** A kid never seen here may be another instance's new key, so reload once. */
@@ -210,52 +190,20 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
   }
 
   private async load(): Promise<void> {
-    const started = ++this.loadsStarted;
-    // Published until its last token has expired, counting the time other instances take to notice.
+    // Published until its last token has expired: an instance that has not yet seen the rotation
+    // may sign with it for up to KEY_RELOAD_INTERVAL, and peers allow the clock skew.
     const graceSeconds =
-      this.config.accessTokenTtl + CLOCK_SKEW_SECONDS + KEY_RELOAD_INTERVAL_SECONDS;
-    const ring = await KeyRing.load(this.keys, this.config.jwtAlg, this.ring, graceSeconds * 1000);
-    // A slower, older load must not undo what a newer one (say, right after a rotation) found.
-    if (started >= this.latestLoadApplied) {
-      this.latestLoadApplied = started;
-      this.ring = ring;
-    }
+      this.config.accessTokenTtl + CLOCK_SKEW_SECONDS + this.config.keyReloadInterval;
+    this.ring = await KeyRing.load(this.keys, this.config.jwtAlg, this.ring, graceSeconds * 1000);
   }
+}
 
-  /** Instances starting together all try generation 1; the unique index lets one insert win. */
-  private async createFirstKey(alg: AsymmetricAlgorithm): Promise<void> {
-    try {
-      await this.keys.insert({ ...newSigningKey(alg), generation: 1, activatesAt: new Date() });
-    } catch (error) {
-      if (!isUniqueViolation(error)) {
-        throw error;
-      }
-    }
-  }
-
-  /** The INSERT computes the next generation: concurrent rotations each get their own, in order. */
-  private async insertNextGeneration(
-    alg: AsymmetricAlgorithm,
-    activatesAt: Date,
-  ): Promise<{ kid: string; generation: number }> {
-    const key = newSigningKey(alg);
-    await exclusively(this.keys.manager, 'portcullis.key-rotation', async (manager) => {
-      const next = manager
-        .createQueryBuilder(SigningKey, 'newest')
-        .select('COALESCE(MAX(newest.generation), 0) + 1')
-        .where('newest.alg = :alg')
-        .getQuery();
-      await manager
-        .createQueryBuilder()
-        .insert()
-        .into(SigningKey)
-        .values({ ...key, generation: () => `(${next})`, activatesAt, retiredAt: null })
-        .setParameter('alg', alg)
-        .execute();
-    });
-    const { generation } = await this.keys.findOneByOrFail({ kid: key.kid });
-    return { kid: key.kid, generation };
-  }
+function within<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`No answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
 function headerOf(rawToken: string): ProtectedHeaderParameters {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { DatabaseConfig } from '../../src/config/database.config';
-import { dataSourceOptions } from '../../src/database/data-source-options';
+import { dataSourceOptions, migrations } from '../../src/database/data-source-options';
 
 export interface TestDatabase {
   /** The DATABASE_URL the app under test gets. */
@@ -34,10 +34,20 @@ export interface MigratedDatabase {
  * A migrated database of its own for a unit spec: a fresh SQLite file, or a fresh schema on
  * TEST_DATABASE_URL's server. close() destroys the DataSource and drops what it made.
  */
-export async function openMigratedDatabase(type: 'sqlite' | 'postgres'): Promise<MigratedDatabase> {
+export async function openMigratedDatabase(
+  type: 'sqlite' | 'postgres',
+  { migrationsBefore }: { migrationsBefore?: number } = {},
+): Promise<MigratedDatabase> {
   const { config, drop } =
     type === 'postgres' ? await freshSchema('unit') : freshSqliteFile('unit', 'test.sqlite');
-  const dataSource = await new DataSource(dataSourceOptions(config)).initialize();
+  const options = dataSourceOptions(config);
+  const dataSource = await new DataSource({
+    ...options,
+    // Up to the migration a spec tests, which it then runs itself.
+    migrations: migrations.filter(
+      (migration) => migrationsBefore === undefined || timestampOf(migration) < migrationsBefore,
+    ),
+  }).initialize();
   await dataSource.runMigrations();
   return {
     dataSource,
@@ -47,6 +57,8 @@ export async function openMigratedDatabase(type: 'sqlite' | 'postgres'): Promise
     },
   };
 }
+
+const timestampOf = (migration: { name: string }) => Number(/\d{13}$/.exec(migration.name)?.[0]);
 
 interface FreshDatabase<Config extends DatabaseConfig> {
   config: Config;

@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { SigningKey } from '../../keys/entities/signing-key.entity';
 import { InitialSchema1732233600000 } from './1732233600000-initial-schema';
 import { SigningKeyRotation1732233700000 } from './1732233700000-signing-key-rotation';
 
@@ -25,7 +24,6 @@ describe('SigningKeyRotation1732233700000', () => {
     const dataSource = new DataSource({
       type: 'sqlite',
       database: path,
-      entities: [SigningKey],
       migrations: [InitialSchema1732233600000, SigningKeyRotation1732233700000],
     });
     await dataSource.initialize();
@@ -41,34 +39,30 @@ describe('SigningKeyRotation1732233700000', () => {
 
       await dataSource.runMigrations();
 
-      const stored = await dataSource
-        .getRepository(SigningKey)
-        .find({ order: { alg: 'ASC', generation: 'DESC' } });
-      expect(
-        stored.map(({ kid, generation, activatesAt, retiredAt }) => ({
-          kid,
-          generation,
-          activatesAt: activatesAt.toISOString(),
-          retiredAt: retiredAt?.toISOString() ?? null,
-        })),
-      ).toEqual([
+      // Read as stored: the entity has moved on (1732234400000).
+      const stored = await dataSource.query<
+        Array<{ kid: string; generation: number; activatesAt: string; retiredAt: string | null }>
+      >(
+        'SELECT kid, generation, "activatesAt", "retiredAt" FROM signing_keys ORDER BY alg, generation DESC',
+      );
+      expect(stored).toEqual([
         {
           kid: 'es-signer',
           generation: 1,
-          activatesAt: '2025-02-01T00:00:00.000Z',
+          activatesAt: '2025-02-01 00:00:00.000',
           retiredAt: null,
         },
         {
           kid: 'rs-signer',
           generation: 2,
-          activatesAt: '2025-01-01T00:00:00.100Z',
+          activatesAt: '2025-01-01 00:00:00.100',
           retiredAt: null,
         },
         {
           kid: 'rs-loser',
           generation: 1,
-          activatesAt: '2025-01-01T00:00:00.200Z',
-          retiredAt: '2025-01-01T00:00:00.200Z',
+          activatesAt: '2025-01-01 00:00:00.200',
+          retiredAt: '2025-01-01 00:00:00.200',
         },
       ]);
     } finally {

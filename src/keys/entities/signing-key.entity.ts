@@ -2,8 +2,10 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm'
 
 export const SIGNING_KEY_GENERATION_INDEX = 'IDX_signing_keys_alg_generation';
 
-// Of one algorithm's keys, the highest `generation` whose `activatesAt` has passed signs; the
-// unique generation makes instances that create or rotate keys at the same moment agree.
+// One algorithm's keys by generation. The newest is the NEXT key: published, not yet signing. A key
+// signs from the moment a newer one is inserted above it, so a rotation is one INSERT, and the
+// unique generation lets exactly one of several instances changing the same state succeed. A key
+// with `activatesAt` (made before next keys existed) signs from then instead.
 @Entity({ name: 'signing_keys' })
 @Index(SIGNING_KEY_GENERATION_INDEX, ['alg', 'generation'], { unique: true })
 export class SigningKey {
@@ -22,12 +24,10 @@ export class SigningKey {
   @Column({ type: 'text', select: false })
   privateKeyPem: string;
 
+  /** When it entered the JWKS. */
   @CreateDateColumn()
   createdAt: Date;
 
-  @Column({ type: Date })
-  activatesAt: Date;
-
   @Column({ type: Date, nullable: true })
-  retiredAt: Date | null;
+  activatesAt: Date | null;
 }
