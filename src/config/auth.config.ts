@@ -9,6 +9,7 @@ export const authConfig = registerAs('auth', () => {
     accessTokenTtl: env.ACCESS_TOKEN_TTL,
     keyRotationInterval: env.KEY_ROTATION_INTERVAL,
     keyReloadInterval: env.KEY_RELOAD_INTERVAL,
+    keyEncryptionKeys: env.KEY_ENCRYPTION_KEY?.split(',') ?? [],
     refreshTokenTtl: env.REFRESH_TOKEN_TTL,
     refreshIdleTtl: env.REFRESH_IDLE_TTL,
     refreshReuseGrace: env.REFRESH_REUSE_GRACE,

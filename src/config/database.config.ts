@@ -8,12 +8,15 @@ export type DatabaseConfig = { timeoutMs?: number } & (
 
 export const databaseConfig = registerAs('database', (): DatabaseConfig => {
   const { DATABASE_URL, DATABASE_TIMEOUT } = validateEnvironment(process.env);
-  const timeoutMs = DATABASE_TIMEOUT * 1000;
-  if (DATABASE_URL.startsWith('sqlite:')) {
-    return { type: 'sqlite', path: DATABASE_URL.slice('sqlite:'.length), timeoutMs };
+  return databaseConfigOf(DATABASE_URL, DATABASE_TIMEOUT * 1000);
+});
+
+export function databaseConfigOf(databaseUrl: string, timeoutMs?: number): DatabaseConfig {
+  if (databaseUrl.startsWith('sqlite:')) {
+    return { type: 'sqlite', path: databaseUrl.slice('sqlite:'.length), timeoutMs };
   }
   // `?schema=` lets several deployments (or test runs) share one PostgreSQL database.
-  const url = new URL(DATABASE_URL);
+  const url = new URL(databaseUrl);
   const schema = url.searchParams.get('schema') ?? undefined;
   if (schema !== undefined && !/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) {
     throw new InvalidConfigurationError(
@@ -22,4 +25,4 @@ export const databaseConfig = registerAs('database', (): DatabaseConfig => {
   }
   url.searchParams.delete('schema');
   return { type: 'postgres', url: url.toString(), schema, timeoutMs };
-});
+}

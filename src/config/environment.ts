@@ -156,6 +156,12 @@ export class Environment {
   @IsString()
   JWT_SECRET?: string;
 
+  @IsOptional()
+  @Matches(/^[^,]{32,}(,[^,]{32,})*$/, {
+    message: 'must be secrets of at least 32 characters, separated by commas (the first encrypts)',
+  })
+  KEY_ENCRYPTION_KEY?: string;
+
   @Transform(toSeconds)
   @Min(30)
   @Max(86400)

@@ -4,6 +4,7 @@ import { JwtAlgorithm } from '../config/environment';
 import { isUniqueViolation } from '../database/constraint-violations';
 import { SigningKey } from './entities/signing-key.entity';
 import { NewSigningKey, signerAt } from './key-material';
+import { PrivateKeySealing } from './private-key-sealing';
 
 export interface PublicJwk extends JsonWebKey {
   kid: string;
@@ -55,6 +56,7 @@ export class KeyRing {
     alg: JwtAlgorithm,
     previous: KeyRing,
     publishedAfterRetirementMs: number,
+    sealing: PrivateKeySealing,
   ): Promise<KeyRing> {
     const rows: KeyRow[] = await repository.find({
       select: { kid: true, generation: true, createdAt: true, activatesAt: true },
@@ -103,7 +105,8 @@ export class KeyRing {
         },
         privateKey: !maySign(key)
           ? undefined
-          : (before?.privateKey ?? (privatePem ? createPrivateKey(privatePem) : undefined)),
+          : (before?.privateKey ??
+            (privatePem ? createPrivateKey(sealing.open(key.kid, privatePem)) : undefined)),
       });
     }
     return new KeyRing(

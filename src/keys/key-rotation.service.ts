@@ -14,7 +14,7 @@ import { SecurityEvents } from '../events/security-events.service';
 import { Transactions } from '../database/transactions';
 import { KeyChangeNotices } from './key-change-notices';
 import { newSigningKey, NewSigningKey } from './key-material';
-import { insertAbove, NextKey } from './key-ring';
+import { NextKey } from './key-ring';
 import { SigningKeysService } from './signing-keys.service';
 
 // A rotation promotes the next key, published since the previous rotation, and publishes a new
@@ -97,7 +97,7 @@ export class KeyRotationService implements OnApplicationBootstrap, OnModuleDestr
   /** False when another instance promoted `next` first. */
   private async promote(key: NewSigningKey, next: NextKey, initiator: Initiator): Promise<boolean> {
     const promoted = await this.transactions.run(async (manager) => {
-      if (!(await insertAbove(manager, key, next.generation))) {
+      if (!(await this.keys.storeAbove(manager, key, next.generation))) {
         return false;
       }
       await this.events.publish(

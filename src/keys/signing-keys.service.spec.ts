@@ -2,6 +2,7 @@ import { ConflictException, Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DataSource, Repository } from 'typeorm';
+import { authSettings } from '../../test/utils/auth-settings';
 import { MigratedDatabase, openMigratedDatabase } from '../../test/utils/test-database';
 import { appConfig } from '../config/app.config';
 import { authConfig } from '../config/auth.config';
@@ -31,23 +32,6 @@ const app: ConfigType<typeof appConfig> = {
   redisUrl: undefined,
   redisKeyPrefix: 'portcullis:',
 };
-
-function settings(overrides: Partial<AuthConfig> = {}): AuthConfig {
-  return {
-    // ES256 unless a test needs another: an RSA key takes up to a second to make.
-    jwtAlg: 'ES256',
-    jwtSecret: undefined,
-    accessTokenTtl: TTL,
-    keyRotationInterval: 0,
-    keyReloadInterval: RELOAD_SECONDS,
-    refreshTokenTtl: 30 * 86400,
-    refreshIdleTtl: 7 * 86400,
-    refreshReuseGrace: 0,
-    registrationEnabled: true,
-    bootstrapAdmin: undefined,
-    ...overrides,
-  };
-}
 
 interface Instance {
   keys: SigningKeysService;
@@ -94,7 +78,11 @@ describe.each(databases)('signing keys on %s', (type) => {
 
   /** One instance, started as Nest starts it, on the shared database. */
   async function instance(overrides: Partial<AuthConfig> = {}): Promise<Instance> {
-    const auth = settings(overrides);
+    const auth = authSettings({
+      accessTokenTtl: TTL,
+      keyReloadInterval: RELOAD_SECONDS,
+      ...overrides,
+    });
     const keys = new SigningKeysService(auth, rows);
     const rotation = new KeyRotationService(auth, app, keys, transactions, events);
     started.push({ keys, rotation });

@@ -3,15 +3,16 @@ import type { ConfigType } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { decodeProtectedHeader, ProtectedHeaderParameters } from 'jose';
 import { KeyObject } from 'node:crypto';
-import { Repository } from 'typeorm';
+import { EntityManager, Repository } from 'typeorm';
 import { authConfig } from '../config/auth.config';
 import { JwtAlgorithm } from '../config/environment';
 import { FreshRead } from '../platform/fresh-read';
 import { ACCESS_TOKEN_TYPE, RejectedTokenError } from '../tokens/access-token-claims';
 import { CLOCK_SKEW_SECONDS } from '../tokens/clock-skew';
 import { SigningKey } from './entities/signing-key.entity';
-import { ActiveSigningKey, newSigningKey, sharedSecretKey } from './key-material';
+import { ActiveSigningKey, newSigningKey, NewSigningKey, sharedSecretKey } from './key-material';
 import { insertAbove, KeyRing, NextKey, PublicJwk } from './key-ring';
+import { PrivateKeySealing } from './private-key-sealing';
 
 /** An unknown `kid` reloads the keys at most this often: forged kids must not hammer the database. */
 export const UNKNOWN_KID_RELOAD_SECONDS = 5;
@@ -25,6 +26,7 @@ const JWKS_READ_WAIT_MS = 1000;
 @Injectable()
 export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(SigningKeysService.name);
+  private readonly sealing: PrivateKeySealing;
   private secretKey: ActiveSigningKey | undefined;
   private ring = KeyRing.EMPTY;
   private reloadTimer: NodeJS.Timeout | undefined;
@@ -37,13 +39,16 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
   constructor(
     @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
     @InjectRepository(SigningKey) private readonly keys: Repository<SigningKey>,
-  ) {}
+  ) {
+    this.sealing = new PrivateKeySealing(config.keyEncryptionKeys);
+  }
 
   get algorithm(): JwtAlgorithm {
     return this.config.jwtAlg;
   }
 
   async onModuleInit(): Promise<void> {
+    await this.sealStoredKeys();
     if (this.config.jwtAlg === 'HS256') {
       this.secretKey = sharedSecretKey(this.config.jwtSecret ?? '');
       return;
@@ -143,12 +148,18 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
       const made = await Promise.all(Array.from({ length: missing }, () => newSigningKey(alg)));
       let newest = this.ring.newestGeneration;
       for (const key of made) {
-        if (!(await insertAbove(this.keys.manager, key, newest))) {
+        if (!(await this.storeAbove(this.keys.manager, key, newest))) {
           break;
         }
         newest += 1;
       }
     }
+  }
+
+  /** Inserts `key` with generation `newest + 1`, its private key sealed; false if taken. */
+  storeAbove(manager: EntityManager, key: NewSigningKey, newest: number): Promise<boolean> {
+    const privateKeyPem = this.sealing.seal(key.kid, key.privateKeyPem);
+    return insertAbove(manager, { ...key, privateKeyPem }, newest);
   }
 
   refresh(): Promise<void> {
@@ -189,12 +200,49 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     return this.unknownKidReload;
   }
 
+  /** Stored private keys are re-encrypted with the first KEY_ENCRYPTION_KEY (or first encrypted). */
+  private async sealStoredKeys(): Promise<void> {
+    if (!this.sealing.enabled) {
+      return;
+    }
+    const rows = await this.keys.find({ select: { kid: true, privateKeyPem: true } });
+    let sealed = 0;
+    for (const { kid, privateKeyPem: stored } of rows) {
+      if (this.sealing.isCurrent(stored)) {
+        continue;
+      }
+      let pem: string;
+      try {
+        pem = this.sealing.open(kid, stored);
+      } catch (error) {
+        // A retired key never signs again; a key that must sign fails the start when loaded.
+        this.logger.warn(error instanceof Error ? error.message : String(error));
+        continue;
+      }
+      // Only if unchanged: another instance starting alongside may have sealed it first.
+      const { affected } = await this.keys.update(
+        { kid, privateKeyPem: stored },
+        { privateKeyPem: this.sealing.seal(kid, pem) },
+      );
+      sealed += affected ?? 0;
+    }
+    if (sealed > 0) {
+      this.logger.log(`Encrypted ${sealed} stored private keys with the first KEY_ENCRYPTION_KEY`);
+    }
+  }
+
   private async load(): Promise<void> {
     // Published until its last token has expired: an instance that has not yet seen the rotation
     // may sign with it for up to KEY_RELOAD_INTERVAL, and peers allow the clock skew.
     const graceSeconds =
       this.config.accessTokenTtl + CLOCK_SKEW_SECONDS + this.config.keyReloadInterval;
-    this.ring = await KeyRing.load(this.keys, this.config.jwtAlg, this.ring, graceSeconds * 1000);
+    this.ring = await KeyRing.load(
+      this.keys,
+      this.config.jwtAlg,
+      this.ring,
+      graceSeconds * 1000,
+      this.sealing,
+    );
   }
 }
 

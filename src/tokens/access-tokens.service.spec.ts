@@ -11,6 +11,7 @@ import {
   sign,
 } from 'node:crypto';
 import { DataSource, Repository } from 'typeorm';
+import { authSettings } from '../../test/utils/auth-settings';
 import { MigratedDatabase, openMigratedDatabase } from '../../test/utils/test-database';
 import { appConfig } from '../config/app.config';
 import { authConfig } from '../config/auth.config';
@@ -52,22 +53,6 @@ const app: ConfigType<typeof appConfig> = {
 };
 
 const events = new SecurityEvents(new EventEmitter2());
-
-function authSettings(overrides: Partial<AuthConfig> = {}): AuthConfig {
-  return {
-    jwtAlg: 'RS256',
-    jwtSecret: undefined,
-    accessTokenTtl: 900,
-    keyRotationInterval: 0,
-    keyReloadInterval: 10,
-    refreshIdleTtl: 7 * 86400,
-    refreshReuseGrace: 0,
-    refreshTokenTtl: 30 * 86400,
-    registrationEnabled: true,
-    bootstrapAdmin: undefined,
-    ...overrides,
-  };
-}
 
 function user(tokenVersion = 0): User {
   return Object.assign(new User(), {
@@ -139,7 +124,7 @@ describe('AccessTokensService', () => {
     rotation: KeyRotationService;
     tokens: AccessTokensService;
   }> {
-    const settings = authSettings(overrides);
+    const settings = authSettings({ jwtAlg: 'RS256', ...overrides });
     const keys = new SigningKeysService(settings, rows);
     started.push(keys);
     await keys.onModuleInit();

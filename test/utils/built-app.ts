@@ -44,7 +44,9 @@ export async function startBuiltApp(env: Record<string, string>): Promise<BuiltA
   const deadline = Date.now() + 20000;
   for (;;) {
     if (child.exitCode !== null) {
-      throw new Error(`the app exited with ${child.exitCode}: ${stderr}`);
+      // A failed start is logged as the last JSON line on stdout, or on stderr before logging is up.
+      const lastLogLine = stdout.trimEnd().split('\n').pop();
+      throw new Error(`the app exited with ${child.exitCode}: ${stderr}${lastLogLine}`);
     }
     try {
       await fetch(`${url}/health`);

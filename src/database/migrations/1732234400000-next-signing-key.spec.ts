@@ -1,25 +1,13 @@
 import { Logger } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
 import { DataSource } from 'typeorm';
 import { MigratedDatabase, openMigratedDatabase } from '../../../test/utils/test-database';
-import { authConfig } from '../../config/auth.config';
+import { authSettings } from '../../../test/utils/auth-settings';
 import { SigningKey } from '../../keys/entities/signing-key.entity';
 import { newSigningKey } from '../../keys/key-material';
 import { SigningKeysService } from '../../keys/signing-keys.service';
 import { NextSigningKey1732234400000 } from './1732234400000-next-signing-key';
 
-const settings: ConfigType<typeof authConfig> = {
-  jwtAlg: 'ES256',
-  jwtSecret: undefined,
-  accessTokenTtl: 900,
-  keyRotationInterval: 0,
-  keyReloadInterval: 10,
-  refreshTokenTtl: 30 * 86400,
-  refreshIdleTtl: 7 * 86400,
-  refreshReuseGrace: 0,
-  registrationEnabled: true,
-  bootstrapAdmin: undefined,
-};
+const settings = authSettings();
 
 const HOUR = 3_600_000;
 
