@@ -27,7 +27,7 @@ function printable<T>(value: T): T | string {
 
 @Injectable()
 export class AuditService {
-  private readonly insertEvent: (event: AuditEvent) => Promise<void>;
+  private readonly insertEvent: (event: AuditEvent, transaction?: EntityManager) => Promise<void>;
 
   constructor(
     @InjectRepository(AuditEvent) private readonly events: Repository<AuditEvent>,
@@ -43,21 +43,21 @@ export class AuditService {
     if (!isAudited(event)) {
       return;
     }
-    const insert = transaction
-      ? (row: AuditEvent) => transaction.insert(AuditEvent, row).then(() => undefined)
-      : this.insertEvent;
-    await insert({
-      id: randomUUID(),
-      type: event.type,
-      userId: event.userId ?? null,
-      clientId: event.clientId ?? null,
-      ip: event.context?.ip ?? null,
-      userAgent: printable(event.context?.userAgent ?? null),
-      at: new Date(),
-      detail: Object.fromEntries(
-        Object.entries(event.detail ?? {}).map(([name, value]) => [name, printable(value)]),
-      ),
-    });
+    await this.insertEvent(
+      {
+        id: randomUUID(),
+        type: event.type,
+        userId: event.userId ?? null,
+        clientId: event.clientId ?? null,
+        ip: event.context?.ip ?? null,
+        userAgent: printable(event.context?.userAgent ?? null),
+        at: new Date(),
+        detail: Object.fromEntries(
+          Object.entries(event.detail ?? {}).map(([name, value]) => [name, printable(value)]),
+        ),
+      },
+      transaction,
+    );
   }
 
   async list(query: ListAuditQuery): Promise<AuditEvent[]> {

@@ -7,6 +7,7 @@ import { AuditEvent } from '../audit/entities/audit-event.entity';
 import { Session } from '../sessions/entities/session.entity';
 import { User } from '../users/entities/user.entity';
 import { MigratedDatabase, openMigratedDatabase } from '../../test/utils/test-database';
+import { Transactions } from '../database/transactions';
 import { PreparedStatements } from './prepared-statements';
 
 const databases: Array<'sqlite' | 'postgres'> = ['sqlite'];
@@ -159,6 +160,37 @@ describe.each(databases)('PreparedStatements on %s', (type) => {
     );
     const [row] = await count.rows<{ n: string | number }>([type, 'b']);
     expect(Number(row.n)).toBe(2);
+  });
+
+  it("inserts inside a transaction on the transaction's connection: committed with it, or not at all", async () => {
+    const transactions = new Transactions(database.dataSource);
+    const insertEvent = statements.insertInto(AuditEvent);
+    const event = (type: string): AuditEvent => ({
+      id: randomUUID(),
+      type,
+      userId: null,
+      clientId: null,
+      ip: null,
+      userAgent: null,
+      at: at('2026-11-22T09:00:00.000Z'),
+      detail: {},
+    });
+    const kept = event('kept');
+    const lost = event('lost');
+
+    await transactions.run((manager) => insertEvent(kept, manager));
+    await expect(
+      transactions.run(async (manager) => {
+        await insertEvent(lost, manager);
+        throw new Error('the change failed after the insert');
+      }),
+    ).rejects.toThrow('the change failed');
+
+    await statements.onModuleDestroy();
+    await transactions.onApplicationShutdown();
+    const manager = database.dataSource.manager;
+    expect(await manager.findOneBy(AuditEvent, { id: kept.id })).toEqual(kept);
+    expect(await manager.findOneBy(AuditEvent, { id: lost.id })).toBeNull();
   });
 
   it('refuses insertInto for an entity whose columns the database fills in', () => {

@@ -2,7 +2,14 @@ import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { types } from 'node:util';
 import type { Database, RunResult, Statement } from 'sqlite3';
-import { DataSource, EntityMetadata, EntityTarget, ObjectLiteral, QueryResult } from 'typeorm';
+import {
+  DataSource,
+  EntityManager,
+  EntityMetadata,
+  EntityTarget,
+  ObjectLiteral,
+  QueryResult,
+} from 'typeorm';
 import { SqliteDriver } from 'typeorm/driver/sqlite/SqliteDriver';
 import { isWrite, WriteGate, writeGateFor } from '../database/sqlite-write-gate';
 
@@ -11,7 +18,8 @@ export type Placeholder = (position: number) => string;
 // Prepared once on SQLite: sqlite3 runs an ad hoc query as three jobs in libuv's pool (the threads
 // hashing passwords), a prepared one as one (docs/performance.md, Measured machinery).
 export class PreparedStatement {
-  private statement?: Statement;
+  /** One per connection: a transaction's writes go through Transactions' own connection. */
+  private readonly statements = new Map<Database, Statement>();
   private closed = false;
   private readonly gate?: WriteGate;
 
@@ -42,6 +50,19 @@ export class PreparedStatement {
     return this.gate
       ? this.gate.write(() => this.execute(database, params))
       : this.execute(database, params);
+  }
+
+  /** Inside a transaction of Transactions.run, on its connection; that connection is not gated. */
+  async runIn(transaction: EntityManager, params: readonly unknown[] = []): Promise<number> {
+    const database = sqliteConnectionOf(transaction.connection);
+    if (!database) {
+      const runner = transaction.queryRunner;
+      const result = runner
+        ? await runner.query(this.sql, [...params], true)
+        : await this.query(params);
+      return result.affected ?? 0;
+    }
+    return this.execute(database, params);
   }
 
   private all<Row>(database: Database, params: readonly unknown[]): Promise<Row[]> {
@@ -76,19 +97,26 @@ export class PreparedStatement {
   /** sqlite3 will not close a database with a prepared statement: later calls run unprepared. */
   close(): Promise<void> {
     this.closed = true;
-    const statement = this.statement;
-    this.statement = undefined;
-    return new Promise((resolve) => (statement ? statement.finalize(() => resolve()) : resolve()));
+    const statements = [...this.statements.values()];
+    this.statements.clear();
+    return Promise.all(
+      statements.map(
+        (statement) => new Promise<void>((resolve) => statement.finalize(() => resolve())),
+      ),
+    ).then(() => undefined);
   }
 
   private sqlite(): Database | undefined {
-    const { driver } = this.dataSource;
-    // TypeORM types the sqlite3 connection as any.
-    return driver instanceof SqliteDriver ? (driver.databaseConnection as Database) : undefined;
+    return sqliteConnectionOf(this.dataSource);
   }
 
   private prepared(database: Database): Statement {
-    return (this.statement ??= database.prepare(this.sql));
+    let statement = this.statements.get(database);
+    if (!statement) {
+      statement = database.prepare(this.sql);
+      this.statements.set(database, statement);
+    }
+    return statement;
   }
 
   private async query(params: readonly unknown[]): Promise<QueryResult> {
@@ -133,7 +161,7 @@ export class PreparedStatements implements OnModuleDestroy {
   /** Every column, converted as TypeORM's own insert converts it, so rows read back the same. */
   insertInto<Entity extends ObjectLiteral>(
     target: EntityTarget<Entity>,
-  ): (row: Entity) => Promise<void> {
+  ): (row: Entity, transaction?: EntityManager) => Promise<void> {
     const metadata = this.dataSource.getMetadata(target);
     const { driver } = this.dataSource;
     const columns = plainColumns(metadata);
@@ -142,12 +170,11 @@ export class PreparedStatements implements OnModuleDestroy {
         `INSERT INTO ${this.table(target)} (${columns.map((c) => driver.escape(c.databaseName)).join(', ')})` +
         ` VALUES (${columns.map((_, index) => p(index + 1)).join(', ')})`,
     );
-    return async (row) => {
-      await statement.run(
-        columns.map((column): unknown =>
-          driver.preparePersistentValue(crossRealm(column.getEntityValue(row)), column),
-        ),
+    return async (row, transaction) => {
+      const values = columns.map((column): unknown =>
+        driver.preparePersistentValue(crossRealm(column.getEntityValue(row)), column),
       );
+      await (transaction ? statement.runIn(transaction, values) : statement.run(values));
     };
   }
 
@@ -196,6 +223,12 @@ export class PreparedStatements implements OnModuleDestroy {
     this.open.clear();
     await Promise.all(statements.map((statement) => statement.close()));
   }
+}
+
+function sqliteConnectionOf(dataSource: DataSource): Database | undefined {
+  const { driver } = dataSource;
+  // TypeORM types the sqlite3 connection as any.
+  return driver instanceof SqliteDriver ? (driver.databaseConnection as Database) : undefined;
 }
 
 // TypeORM tests a Date with instanceof, which one from another realm (a test's fake clock) fails.

@@ -9,6 +9,7 @@ import { deleteInBatches } from '../database/batched-delete';
 import { Transactions } from '../database/transactions';
 import { Initiator, SecurityEvent } from '../events/security-event';
 import { SecurityEvents } from '../events/security-events.service';
+import { PreparedStatements } from '../platform/prepared-statements';
 import { User } from '../users/entities/user.entity';
 import { RefreshToken } from './entities/refresh-token.entity';
 import { Session } from './entities/session.entity';
@@ -23,12 +24,19 @@ import { liveSessionWhere } from './session-liveness';
 /** Sessions are refresh-token families: one per login. */
 @Injectable()
 export class SessionsService {
+  private readonly insertSession: (session: Session, transaction: EntityManager) => Promise<void>;
+  private readonly insertToken: (token: RefreshToken, transaction: EntityManager) => Promise<void>;
+
   constructor(
     @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
     @InjectRepository(Session) private readonly sessions: Repository<Session>,
     private readonly events: SecurityEvents,
     private readonly transactions: Transactions,
-  ) {}
+    statements: PreparedStatements,
+  ) {
+    this.insertSession = statements.insertInto(Session);
+    this.insertToken = statements.insertInto(RefreshToken);
+  }
 
   /**
    * A login: a new family with its first refresh token, recorded by `event` in the same
@@ -55,8 +63,8 @@ export class SessionsService {
     const { row, token } = refreshTokenRow(session, now, this.config.refreshIdleTtl);
     return unlessDeletedMeanwhile(() =>
       this.transactions.run(async (manager) => {
-        await manager.insert(Session, session);
-        await manager.insert(RefreshToken, row);
+        await this.insertSession(session, manager);
+        await this.insertToken(row, manager);
         await this.events.publish(event(session), manager);
         return { session, refreshToken: token, access: plannedAccess(now) };
       }),
