@@ -1,4 +1,10 @@
-import { ExecutionContext, HttpException, Injectable, UnauthorizedException } from '@nestjs/common';
+import {
+  CanActivate,
+  ExecutionContext,
+  HttpException,
+  Injectable,
+  UnauthorizedException,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
@@ -7,11 +13,56 @@ import { RouteMetadata } from '../../platform/route-metadata';
 import { AuthenticatedUser } from '../authenticated-user';
 import { IS_PUBLIC_KEY } from '../decorators/public.decorator';
 import { InvalidAccessTokenException } from '../invalid-access-token.exception';
+import {
+  PERSONAL_ACCESS_TOKEN_STRATEGY,
+  personalAccessTokenOf,
+} from '../strategies/personal-access-token.strategy';
 
-/** Registered as APP_GUARD: every route needs a valid bearer token unless marked @Public(). */
+/** Passport's answer, turned into the service's: shared by both bearer strategies. */
+function userOrRefusal<TUser>(
+  error: unknown,
+  user: TUser | false,
+  info: unknown,
+  context: ExecutionContext,
+): TUser {
+  // Deliberate answers (403 for a disabled account) pass through. An outage, even while
+  // reloading keys for an unknown kid, is 503: a client must not discard a token that may be valid.
+  if (error instanceof HttpException || isDatabaseUnavailable(error)) {
+    throw error;
+  }
+  if (isDatabaseUnavailable(info)) {
+    throw info;
+  }
+  if (error || !user) {
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    // RFC 6750 section 3.1: no error code when no bearer token was sent at all.
+    throw /^Bearer\s/i.test(request.headers.authorization ?? '')
+      ? new InvalidAccessTokenException()
+      : new UnauthorizedException('A bearer access token is required');
+  }
+  return user;
+}
+
+class PersonalAccessTokenPassport extends AuthGuard(PERSONAL_ACCESS_TOKEN_STRATEGY) {
+  override handleRequest<TUser = AuthenticatedUser>(
+    error: unknown,
+    user: TUser | false,
+    info: unknown,
+    context: ExecutionContext,
+  ): TUser {
+    return userOrRefusal(error, user, info, context);
+  }
+}
+
+/**
+ * Registered as APP_GUARD: every route needs a valid bearer token unless marked @Public(). A
+ * `pat_` token goes to the personal access token strategy; anything else to the JWT one, as
+ * before: the prefix decides, so an access token costs no extra strategy.
+ */
 @Injectable()
 export class JwtAuthGuard extends AuthGuard('jwt') {
   private readonly isPublic: RouteMetadata<boolean>;
+  private readonly personalAccessTokens: CanActivate = new PersonalAccessTokenPassport();
 
   constructor(reflector: Reflector) {
     super();
@@ -19,7 +70,13 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
   }
 
   override canActivate(context: ExecutionContext) {
-    return this.isPublic.of(context) ? true : super.canActivate(context);
+    if (this.isPublic.of(context)) {
+      return true;
+    }
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    return personalAccessTokenOf(request) === undefined
+      ? super.canActivate(context)
+      : this.personalAccessTokens.canActivate(context);
   }
 
   override handleRequest<TUser = AuthenticatedUser>(
@@ -28,21 +85,6 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     info: unknown,
     context: ExecutionContext,
   ): TUser {
-    // Deliberate answers (403 for a disabled account) pass through. An outage, even while
-    // reloading keys for an unknown kid, is 503: a client must not discard a token that may be valid.
-    if (error instanceof HttpException || isDatabaseUnavailable(error)) {
-      throw error;
-    }
-    if (isDatabaseUnavailable(info)) {
-      throw info;
-    }
-    if (error || !user) {
-      const request = context.switchToHttp().getRequest<FastifyRequest>();
-      // RFC 6750 section 3.1: no error code when no bearer token was sent at all.
-      throw /^Bearer\s/i.test(request.headers.authorization ?? '')
-        ? new InvalidAccessTokenException()
-        : new UnauthorizedException('A bearer access token is required');
-    }
-    return user;
+    return userOrRefusal(error, user, info, context);
   }
 }
