@@ -3,6 +3,7 @@ import {
   Controller,
   Delete,
   Get,
+  Header,
   HttpCode,
   Param,
   ParseUUIDPipe,
@@ -45,6 +46,8 @@ export class PersonalAccessTokensController {
 
   @Post()
   @SessionTokenOnly()
+  // A secret in the answer: no cache may keep it (as RFC 6749 section 5.1 asks of tokens).
+  @Header('Cache-Control', 'no-store')
   @ApiOperation({
     summary: 'Make a personal access token for a script; the token is shown once',
     description:
