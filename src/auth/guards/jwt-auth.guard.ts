@@ -18,49 +18,45 @@ import {
   personalAccessTokenOf,
 } from '../strategies/personal-access-token.strategy';
 
-/** Passport's answer, turned into the service's: shared by both bearer strategies. */
-function userOrRefusal<TUser>(
-  error: unknown,
-  user: TUser | false,
-  info: unknown,
-  context: ExecutionContext,
-): TUser {
-  // Deliberate answers (403 for a disabled account) pass through. An outage, even while
-  // reloading keys for an unknown kid, is 503: a client must not discard a token that may be valid.
-  if (error instanceof HttpException || isDatabaseUnavailable(error)) {
-    throw error;
-  }
-  if (isDatabaseUnavailable(info)) {
-    throw info;
-  }
-  if (error || !user) {
-    const request = context.switchToHttp().getRequest<FastifyRequest>();
-    // RFC 6750 section 3.1: no error code when no bearer token was sent at all.
-    throw /^Bearer\s/i.test(request.headers.authorization ?? '')
-      ? new InvalidAccessTokenException()
-      : new UnauthorizedException('A bearer access token is required');
-  }
-  return user;
+/** Passport run with `strategy`, its answer turned into the service's: one for each bearer kind. */
+function BearerGuard(strategy: string) {
+  return class extends AuthGuard(strategy) {
+    override handleRequest<TUser = AuthenticatedUser>(
+      error: unknown,
+      user: TUser | false,
+      info: unknown,
+      context: ExecutionContext,
+    ): TUser {
+      // Deliberate answers (403 for a disabled account) pass through. An outage, even while
+      // reloading keys for an unknown kid, is 503: a client must not discard a token that may be
+      // valid.
+      if (error instanceof HttpException || isDatabaseUnavailable(error)) {
+        throw error;
+      }
+      if (isDatabaseUnavailable(info)) {
+        throw info;
+      }
+      if (error || !user) {
+        const request = context.switchToHttp().getRequest<FastifyRequest>();
+        // RFC 6750 section 3.1: no error code when no bearer token was sent at all.
+        throw /^Bearer\s/i.test(request.headers.authorization ?? '')
+          ? new InvalidAccessTokenException()
+          : new UnauthorizedException('A bearer access token is required');
+      }
+      return user;
+    }
+  };
 }
 
-class PersonalAccessTokenPassport extends AuthGuard(PERSONAL_ACCESS_TOKEN_STRATEGY) {
-  override handleRequest<TUser = AuthenticatedUser>(
-    error: unknown,
-    user: TUser | false,
-    info: unknown,
-    context: ExecutionContext,
-  ): TUser {
-    return userOrRefusal(error, user, info, context);
-  }
-}
+const PersonalAccessTokenPassport = BearerGuard(PERSONAL_ACCESS_TOKEN_STRATEGY);
 
 /**
  * Registered as APP_GUARD: every route needs a valid bearer token unless marked @Public(). A
- * `pat_` token goes to the personal access token strategy; anything else to the JWT one, as
- * before: the prefix decides, so an access token costs no extra strategy.
+ * `pat_` token goes to the personal access token strategy, anything else to the JWT one: the
+ * prefix decides, so an access token pays for no second strategy.
  */
 @Injectable()
-export class JwtAuthGuard extends AuthGuard('jwt') {
+export class JwtAuthGuard extends BearerGuard('jwt') {
   private readonly isPublic: RouteMetadata<boolean>;
   private readonly personalAccessTokens: CanActivate = new PersonalAccessTokenPassport();
 
@@ -77,14 +73,5 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     return personalAccessTokenOf(request) === undefined
       ? super.canActivate(context)
       : this.personalAccessTokens.canActivate(context);
-  }
-
-  override handleRequest<TUser = AuthenticatedUser>(
-    error: unknown,
-    user: TUser | false,
-    info: unknown,
-    context: ExecutionContext,
-  ): TUser {
-    return userOrRefusal(error, user, info, context);
   }
 }
