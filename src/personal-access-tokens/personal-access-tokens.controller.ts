@@ -63,7 +63,9 @@ export class PersonalAccessTokensController {
     @Initiated() initiator: Initiator,
   ): Promise<CreatedPersonalAccessTokenResponse> {
     const { row, token } = await this.tokens.create(caller.account, body, initiator);
-    return { ...this.views.of(row), token };
+    // In the contract's order: the token right after what names it.
+    const { id, name, ...rest } = this.views.of(row);
+    return { id, name, token, ...rest };
   }
 
   @Get()
