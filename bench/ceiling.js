@@ -1,9 +1,11 @@
 'use strict';
 // The physical ceiling the service is measured against: bare node:http, HS256 verify
-// with node:crypto, the user from a Map, argon2id login at the service's floor parameters.
+// with node:crypto, the user from a Map, argon2id login at the service's floor parameters;
+// a personal access token is a SHA-256 and a Map lookup.
 // Started by bench/run.js with PORT and BENCH_USERNAME / BENCH_PASSWORD set.
 const argon2 = require('argon2');
 const {
+  createHash,
   createHmac,
   createSecretKey,
   randomBytes,
@@ -21,6 +23,10 @@ const HEADER = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'at+jwt' })).toSt
 
 const users = new Map();
 const byId = new Map();
+/** Personal access tokens: SHA-256 of the token -> user, as the service keeps their hashes. */
+const personalTokens = new Map();
+
+const sha256 = (text) => createHash('sha256').update(text).digest('hex');
 
 function sign(claims) {
   const body = `${HEADER}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
@@ -77,15 +83,38 @@ async function login(req, res) {
   send(res, 200, { access_token: token, token_type: 'bearer', expires_in: 900 });
 }
 
+function bearerUser(auth) {
+  if (!auth || !auth.startsWith('Bearer ')) {
+    return undefined;
+  }
+  const token = auth.slice(7);
+  if (token.startsWith('pat_')) {
+    return personalTokens.get(sha256(token));
+  }
+  const claims = verify(token);
+  return claims ? byId.get(claims.sub) : undefined;
+}
+
 function me(req, res) {
-  const auth = req.headers.authorization;
-  const claims = auth && auth.startsWith('Bearer ') ? verify(auth.slice(7)) : null;
-  const user = claims ? byId.get(claims.sub) : undefined;
+  const user = bearerUser(req.headers.authorization);
   if (!user) {
     return send(res, 401, { error: 'invalid_token' });
   }
   const { passwordHash: _hash, ...visible } = user;
   send(res, 200, visible);
+}
+
+async function createPersonalToken(req, res) {
+  for await (const chunk of req) {
+    void chunk;
+  }
+  const user = bearerUser(req.headers.authorization);
+  if (!user) {
+    return send(res, 401, { error: 'invalid_token' });
+  }
+  const token = `pat_${randomBytes(32).toString('base64url')}`;
+  personalTokens.set(sha256(token), user);
+  send(res, 201, { token });
 }
 
 const server = http.createServer((req, res) => {
@@ -94,6 +123,9 @@ const server = http.createServer((req, res) => {
   }
   if (req.method === 'GET' && req.url === '/users/me') {
     return me(req, res);
+  }
+  if (req.method === 'POST' && req.url === '/users/me/tokens') {
+    return createPersonalToken(req, res).catch(() => send(res, 500, { error: 'server_error' }));
   }
   if (req.method === 'POST' && req.url === '/auth/token') {
     return login(req, res).catch(() => send(res, 500, { error: 'server_error' }));

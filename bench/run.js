@@ -215,6 +215,15 @@ async function measure(servers, order) {
     );
   }
   for (const name of order) {
+    const personal = await personalAccessRoute(servers[name].base);
+    await load({ ...personal, connections: 50, duration: WARMUP_SECONDS });
+    results[name].personalAccess = await loadMeasuringCpu(
+      { ...personal, connections: 50 },
+      servers[name].pid,
+      1e-6,
+    );
+  }
+  for (const name of order) {
     const grant = passwordGrant(servers[name].base);
     // At tens of logins a second the login path needs a few hundred calls before V8 optimises
     // it: measured on a fresh process, the first 10 s cost a third more main-thread CPU per login.
@@ -294,6 +303,26 @@ async function protectedRoute(base) {
   return { url: `${base}/users/me`, headers: { authorization: `Bearer ${token}` } };
 }
 
+/** GET /users/me with a personal access token made for the bench: scenario 1b. */
+async function personalAccessRoute(base) {
+  const session = await login(base);
+  const res = await fetch(`${base}/users/me/tokens`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${session}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'bench', scopes: ['profile'] }),
+  });
+  const body = await res.json();
+  if (res.status !== 201 || typeof body.token !== 'string') {
+    throw new Error(`POST /users/me/tokens answered ${res.status}: ${JSON.stringify(body)}`);
+  }
+  const route = { url: `${base}/users/me`, headers: { authorization: `Bearer ${body.token}` } };
+  const check = await fetch(route.url, { headers: route.headers });
+  if (check.status !== 200) {
+    throw new Error(`GET /users/me with a pat_ token answered ${check.status}`);
+  }
+  return route;
+}
+
 /** Scenario 1 alone on a started server, after its warm-up. */
 async function protectedRouteOnly(server) {
   const me = await protectedRoute(server.base);
@@ -348,6 +377,21 @@ const ROWS = [
   ['GET /users/me p99 ms', (r) => r.protectedRoute.p99, 'ms', (s) => s <= 10, '<= 10 ms'],
   ['event-loop CPU µs per GET /users/me', (r) => r.protectedRoute.loopCpu, 'µs', null, ''],
   ['CPU µs per GET /users/me, all threads', (r) => r.protectedRoute.processCpu, 'µs', null, ''],
+  [
+    'GET /users/me rps, personal access token (50 conn)',
+    (r) => r.personalAccess.rps,
+    'rps',
+    null,
+    '',
+  ],
+  ['GET /users/me p99 ms, personal access token', (r) => r.personalAccess.p99, 'ms', null, ''],
+  [
+    'event-loop CPU µs per GET /users/me, personal access token',
+    (r) => r.personalAccess.loopCpu,
+    'µs',
+    null,
+    '',
+  ],
   ['GET /users/me rps, RS256 (the default)', (r) => r.rs256?.rps, 'rps', null, ''],
   ['GET /users/me p99 ms, RS256', (r) => r.rs256?.p99, 'ms', null, ''],
   [
@@ -420,7 +464,7 @@ function runByRun(service, ceiling) {
 function failures(results) {
   const bad = [];
   for (const r of results) {
-    for (const name of ['protectedRoute', 'rs256', 'loginGrant', 'underFlood']) {
+    for (const name of ['protectedRoute', 'personalAccess', 'rs256', 'loginGrant', 'underFlood']) {
       if (r[name] && (r[name].non2xx > 0 || r[name].errors > 0)) {
         bad.push(`${name}: ${r[name].non2xx} non-2xx, ${r[name].errors} errors/timeouts`);
       }
@@ -465,7 +509,7 @@ async function main() {
     // Refusals (the login throttle's 429s) are reported, not fatal (docs/performance.md, Method);
     // connection errors and timeouts mean the figures are not worth reading.
     console.log(`\nWARNING: failed requests during load:\n  ${bad.join('\n  ')}`);
-    const scenarios = ['protectedRoute', 'loginGrant', 'underFlood'];
+    const scenarios = ['protectedRoute', 'personalAccess', 'loginGrant', 'underFlood'];
     if ([...service, ...ceiling].some((r) => scenarios.some((name) => r[name].errors > 0))) {
       process.exitCode = 1;
     }

@@ -24,6 +24,7 @@ import { MaintenanceModule } from './maintenance/maintenance.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { OAuthModule } from './oauth/oauth.module';
 import { PasswordsModule } from './passwords/passwords.module';
+import { PersonalAccessTokensModule } from './personal-access-tokens/personal-access-tokens.module';
 import { SessionsModule } from './sessions/sessions.module';
 import { ThrottlingModule } from './throttling/throttling.module';
 import { TokensModule } from './tokens/tokens.module';
@@ -57,6 +58,7 @@ import { UsersModule } from './users/users.module';
     ThrottlingModule,
     UsersModule,
     SessionsModule,
+    PersonalAccessTokensModule,
     ClientsModule,
     KeysModule,
     TokensModule,

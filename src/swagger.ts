@@ -70,8 +70,8 @@ export function setupSwagger(app: INestApplication): void {
     .setTitle('Portcullis')
     .setDescription(
       'Authentication and token service. Press Authorize, log in with a username and password ' +
-        '(leave client_id and client_secret empty) or paste an access token under "bearer", ' +
-        'then try any route.',
+        '(leave client_id and client_secret empty) or paste an access token or a personal ' +
+        'access token (pat_...) under "bearer", then try any route.',
     )
     .setVersion('1')
     .addOAuth2(
@@ -90,8 +90,10 @@ export function setupSwagger(app: INestApplication): void {
       {
         type: 'http',
         scheme: 'bearer',
-        bearerFormat: 'JWT',
-        description: 'An access token from POST /auth/token, e.g. one obtained with curl',
+        bearerFormat: 'JWT or pat_',
+        description:
+          'An access token from POST /auth/token (e.g. obtained with curl), or a personal access ' +
+          'token (pat_...) from POST /users/me/tokens, limited to its scopes',
       },
       BEARER_SCHEME,
     )

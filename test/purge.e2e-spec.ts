@@ -1,12 +1,15 @@
-import { DataSource, IsNull, Not } from 'typeorm';
+import { DataSource, In, IsNull, Not } from 'typeorm';
 import { AuditEvent } from '../src/audit/entities/audit-event.entity';
 import { PurgeService, SESSION_GRACE_MS } from '../src/maintenance/purge.service';
+import { PersonalAccessToken } from '../src/personal-access-tokens/entities/personal-access-token.entity';
+import { ENDED_TOKEN_RETENTION_MS } from '../src/personal-access-tokens/personal-access-tokens.service';
 import { RefreshToken } from '../src/sessions/entities/refresh-token.entity';
 import { Session } from '../src/sessions/entities/session.entity';
 import { ThrottleCounter } from '../src/throttling/entities/throttle-counter.entity';
 import { RevokedAccessToken } from '../src/tokens/entities/revoked-access-token.entity';
 import { passwordGrant, refreshGrant, TokenPair } from './utils/oauth';
-import { credentialsOf, registerUser, startTestApp, TestApp } from './utils/test-app';
+import { createPersonalAccessToken } from './utils/personal-access-tokens';
+import { bearer, credentialsOf, registerUser, startTestApp, TestApp } from './utils/test-app';
 
 const DAY = 86_400_000;
 
@@ -83,6 +86,31 @@ describe('the scheduled purge', () => {
     expect(await events.countBy({ id: old.id })).toBe(0);
     // The live session still refreshes, and its access token still works.
     await refreshGrant(t, refreshed.refresh_token).expect(200);
+  });
+
+  it('removes personal access tokens once expired or revoked for 30 days, and keeps the rest', async () => {
+    const now = Date.now();
+    const ago = (ms: number) => new Date(now - ms);
+    const session = (await passwordGrant(t, credentialsOf(await registerUser(t)))).access_token;
+    const [live, expiredLong, revokedLong, expiredRecently, revokedRecently] = await Promise.all(
+      Array.from({ length: 5 }, () => createPersonalAccessToken(t, session)),
+    );
+    const tokens = dataSource.getRepository(PersonalAccessToken);
+    await tokens.update({ id: expiredLong.id }, { expiresAt: ago(ENDED_TOKEN_RETENTION_MS + DAY) });
+    await tokens.update({ id: revokedLong.id }, { revokedAt: ago(ENDED_TOKEN_RETENTION_MS + DAY) });
+    await tokens.update({ id: expiredRecently.id }, { expiresAt: ago(DAY) });
+    await tokens.update({ id: revokedRecently.id }, { revokedAt: ago(DAY) });
+
+    const report = await t.app.get(PurgeService).purge(now);
+
+    expect(report.personalAccessTokens).toBeGreaterThanOrEqual(2);
+    const kept = await tokens.findBy({
+      id: In([live, expiredLong, revokedLong, expiredRecently, revokedRecently].map((x) => x.id)),
+    });
+    expect(kept.map((row) => row.id).sort()).toEqual(
+      [live.id, expiredRecently.id, revokedRecently.id].sort(),
+    );
+    await t.http.get('/users/me').set(bearer(live.token)).expect(200);
   });
 
   it('runs once per interval whichever instances ask, on any number of instances', async () => {

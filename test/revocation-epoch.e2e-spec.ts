@@ -1,7 +1,9 @@
 import { DataSource } from 'typeorm';
 import { PrincipalStateService, StateSource } from '../src/auth/principal-state.service';
 import { READ_REVOCATION_EPOCH } from '../src/auth/revocation-epoch';
+import { PersonalAccessTokenUsage } from '../src/personal-access-tokens/personal-access-token-usage';
 import { passwordGrant, refreshGrant, TokenPair } from './utils/oauth';
+import { createPersonalAccessToken } from './utils/personal-access-tokens';
 import { bearer, registerUser, startTestApp, TestApp } from './utils/test-app';
 
 /** The writes of `table` that raise the revocation epoch through a trigger, as the database has them. */
@@ -74,6 +76,22 @@ describe('the revocation epoch', () => {
     const pair = await passwordGrant(t, await registerUser(t));
     const before = await epoch();
     await t.http.post('/auth/revoke').type('form').send({ token: pair.access_token }).expect(200);
+    expect(await epoch()).toBeGreaterThan(before);
+  });
+
+  it('moves when a personal access token is revoked, and not when its last use is written', async () => {
+    const pair = await passwordGrant(t, await registerUser(t));
+    const created = await createPersonalAccessToken(t, pair.access_token);
+    await t.http.get('/users/me').set(bearer(created.token)).expect(200);
+    const before = await epoch();
+
+    await t.app.get(PersonalAccessTokenUsage).flush();
+    expect(await epoch()).toBe(before);
+
+    await t.http
+      .delete(`/users/me/tokens/${created.id}`)
+      .set(bearer(pair.access_token))
+      .expect(204);
     expect(await epoch()).toBeGreaterThan(before);
   });
 });

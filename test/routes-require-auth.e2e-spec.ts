@@ -3,12 +3,21 @@ import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { DiscoveryModule, DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { randomUUID } from 'node:crypto';
 import { IS_PUBLIC_KEY } from '../src/auth/decorators/public.decorator';
-import { startTestApp, TestApp } from './utils/test-app';
+import {
+  PERSONAL_ACCESS_KEY,
+  PersonalAccess,
+  SESSION_TOKENS_ONLY,
+} from '../src/auth/decorators/token-scope.decorator';
+import { PERSONAL_ACCESS_TOKEN_SCOPES } from '../src/oauth/scopes';
+import { createPersonalAccessToken } from './utils/personal-access-tokens';
+import { ADMIN, bearer, login, startTestApp, TestApp } from './utils/test-app';
 
 interface Route {
   method: string;
   path: string;
   isPublic: boolean;
+  /** What a personal access token needs to call it. */
+  personalAccess?: PersonalAccess;
 }
 
 /** Every route the app serves, read from the controllers' own metadata rather than a hand list. */
@@ -32,7 +41,18 @@ function discoverRoutes(t: TestApp): Route[] {
       const path = `/${[controllerPath, handlerPath].filter((part) => part && part !== '/').join('/')}`;
       const isPublic =
         reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, [handler, metatype]) === true;
-      return [{ method: RequestMethod[method], path: path.replace(/\/+/g, '/'), isPublic }];
+      const personalAccess = reflector.getAllAndOverride<PersonalAccess | undefined>(
+        PERSONAL_ACCESS_KEY,
+        [handler, metatype],
+      );
+      return [
+        {
+          method: RequestMethod[method],
+          path: path.replace(/\/+/g, '/'),
+          isPublic,
+          personalAccess,
+        },
+      ];
     });
   });
 }
@@ -91,6 +111,55 @@ describe('closed by default', () => {
       });
       expect(response.headers['www-authenticate']).toBe('Bearer realm="portcullis"');
     }
+  });
+
+  it('has every protected route declare the scope a personal access token needs, or refuse them all', () => {
+    const closed = routes.filter((route) => !route.isPublic);
+    for (const route of closed) {
+      const { personalAccess } = route;
+      const declared =
+        personalAccess === SESSION_TOKENS_ONLY ||
+        PERSONAL_ACCESS_TOKEN_SCOPES.includes(personalAccess as string);
+      expect({ route: `${route.method} ${route.path}`, declared }).toEqual({
+        route: `${route.method} ${route.path}`,
+        declared: true,
+      });
+    }
+    const sessionOnly = closed
+      .filter((route) => route.personalAccess === SESSION_TOKENS_ONLY)
+      .map((route) => `${route.method} ${route.path}`);
+    expect(sessionOnly).toEqual(
+      expect.arrayContaining(['POST /users/me/tokens', 'POST /users/me/password']),
+    );
+  });
+
+  it("answers every protected route with 403 to a personal access token without the route's scope", async () => {
+    // The admin holds every role, so only the token's scopes can refuse it.
+    const session = await login(t, ADMIN);
+    const tokens = new Map<string, string>();
+    for (const scope of PERSONAL_ACCESS_TOKEN_SCOPES) {
+      const others = PERSONAL_ACCESS_TOKEN_SCOPES.filter((other) => other !== scope);
+      tokens.set(scope, (await createPersonalAccessToken(t, session, { scopes: others })).token);
+    }
+    const allScopes = (
+      await createPersonalAccessToken(t, session, { scopes: PERSONAL_ACCESS_TOKEN_SCOPES })
+    ).token;
+    for (const route of routes.filter((candidate) => !candidate.isPublic)) {
+      const { personalAccess } = route;
+      const token =
+        typeof personalAccess === 'string' ? (tokens.get(personalAccess) as string) : allScopes;
+      const path = route.path.replace(/:[^/]+/g, randomUUID());
+      const response = await t.http[route.method.toLowerCase() as 'get'](path)
+        .set(bearer(token))
+        .send({});
+      expect({ route: `${route.method} ${route.path}`, status: response.status }).toEqual({
+        route: `${route.method} ${route.path}`,
+        status: 403,
+      });
+      expect(response.headers['content-type']).toContain('application/problem+json');
+    }
+    // Nothing was done: the admin's session still works.
+    await t.http.get('/users/me').set(bearer(session)).expect(200);
   });
 
   it('answers an unknown route with a problem+json 404', async () => {

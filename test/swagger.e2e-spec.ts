@@ -1,4 +1,5 @@
 import { basic, createClient } from './utils/oauth';
+import { createPersonalAccessToken } from './utils/personal-access-tokens';
 import { ADMIN, bearer, login, startTestApp, TestApp } from './utils/test-app';
 
 interface Schema {
@@ -133,6 +134,7 @@ describe('Swagger UI and the OpenAPI document', () => {
     expect(document.components.securitySchemes.bearer).toMatchObject({
       type: 'http',
       scheme: 'bearer',
+      description: expect.stringContaining('personal access token (pat_...)') as string,
     });
   });
 
@@ -360,7 +362,11 @@ describe('Swagger UI and the OpenAPI document', () => {
     const introspection = schema('IntrospectionResponseDto').properties ?? {};
     expect(token.token_type.enum).toEqual(['bearer']);
     expect(token.expires_in.type).toBe('integer');
-    expect(introspection.token_type.enum).toEqual(['bearer', 'refresh_token']);
+    expect(introspection.token_type.enum).toEqual([
+      'bearer',
+      'refresh_token',
+      'personal_access_token',
+    ]);
     expect(introspection.exp.type).toBe('integer');
     expect(introspection.iat.type).toBe('integer');
   });
@@ -435,5 +441,13 @@ describe('Swagger UI and the OpenAPI document', () => {
     const token = (authorized.body as { access_token: string }).access_token;
     const me = await t.http.get('/users/me').set('Authorization', `Bearer ${token}`).expect(200);
     expect(me.body).toMatchObject({ username: ADMIN.username, roles: ['admin', 'user'] });
+  });
+
+  it('takes a personal access token pasted under "bearer", as Swagger UI sends it', async () => {
+    const session = await login(t, ADMIN);
+    const { token } = await createPersonalAccessToken(t, session);
+
+    const me = await t.http.get('/users/me').set('Authorization', `Bearer ${token}`).expect(200);
+    expect(me.body).toMatchObject({ username: ADMIN.username });
   });
 });

@@ -1,4 +1,5 @@
 import { ClientsService } from '../clients/clients.service';
+import { PersonalAccessTokensService } from '../personal-access-tokens/personal-access-tokens.service';
 import { PreparedStatements } from '../platform/prepared-statements';
 import { SessionsService } from '../sessions/sessions.service';
 import { AccessTokenDenylist } from '../tokens/access-token-denylist';
@@ -22,6 +23,7 @@ function setup() {
   const sessions = { findById: jest.fn(() => Promise.resolve(null)) };
   const clients = { findById: jest.fn(() => Promise.resolve(null)) };
   const denylist = { isRevoked: jest.fn(() => Promise.resolve(false)) };
+  const personalAccessTokens = { findByHash: jest.fn(() => Promise.resolve(null)) };
   // The constructor wants the classes (they have private members); the fakes have every member used.
   const service = new PrincipalStateService(
     statements as unknown as PreparedStatements,
@@ -29,6 +31,7 @@ function setup() {
     sessions as unknown as SessionsService,
     clients as unknown as ClientsService,
     denylist as unknown as AccessTokenDenylist,
+    personalAccessTokens as unknown as PersonalAccessTokensService,
   );
   const setEpoch = (value: string | number) => {
     epoch = value;

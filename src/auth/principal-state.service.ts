@@ -5,6 +5,8 @@ import { ClientsService } from '../clients/clients.service';
 import { BoundedMemo } from '../platform/bounded-memo';
 import { FreshRead } from '../platform/fresh-read';
 import { PreparedStatements } from '../platform/prepared-statements';
+import { PersonalAccessToken } from '../personal-access-tokens/entities/personal-access-token.entity';
+import { PersonalAccessTokensService } from '../personal-access-tokens/personal-access-tokens.service';
 import { Session } from '../sessions/entities/session.entity';
 import { SessionsService } from '../sessions/sessions.service';
 import { AccessTokenDenylist } from '../tokens/access-token-denylist';
@@ -29,6 +31,7 @@ type Sources = {
   session: StateSource<Session | null>;
   client: StateSource<Client | null>;
   revoked: StateSource<boolean>;
+  personalAccessToken: StateSource<PersonalAccessToken | null>;
 };
 
 export interface PrincipalState {
@@ -36,6 +39,8 @@ export interface PrincipalState {
   session(id: string): Promise<Session | null>;
   client(clientId: string): Promise<Client | null>;
   isRevoked(jti: string): Promise<boolean>;
+  /** By the token's hash. */
+  personalAccessToken(tokenHash: string): Promise<PersonalAccessToken | null>;
 }
 
 const found = <T>(value: T | null): boolean => value !== null;
@@ -47,6 +52,7 @@ class Generation implements PrincipalState {
   private readonly sessions: BoundedMemo<Session | null>;
   private readonly clients: BoundedMemo<Client | null>;
   private readonly revoked: BoundedMemo<boolean>;
+  private readonly personalAccessTokens: BoundedMemo<PersonalAccessToken | null>;
 
   constructor(
     readonly epoch: bigint,
@@ -56,6 +62,7 @@ class Generation implements PrincipalState {
     this.sessions = memoOf(sources.session);
     this.clients = memoOf(sources.client);
     this.revoked = memoOf(sources.revoked);
+    this.personalAccessTokens = memoOf(sources.personalAccessToken);
   }
 
   user(id: string): Promise<User | null> {
@@ -72,6 +79,10 @@ class Generation implements PrincipalState {
 
   isRevoked(jti: string): Promise<boolean> {
     return this.revoked.get(jti);
+  }
+
+  personalAccessToken(tokenHash: string): Promise<PersonalAccessToken | null> {
+    return this.personalAccessTokens.get(tokenHash);
   }
 }
 
@@ -98,6 +109,7 @@ export class PrincipalStateService {
     sessions: SessionsService,
     clients: ClientsService,
     denylist: AccessTokenDenylist,
+    personalAccessTokens: PersonalAccessTokensService,
   ) {
     const rowChanges = ['UPDATE', 'DELETE'] as const;
     this.sources = {
@@ -124,6 +136,13 @@ export class PrincipalStateService {
         table: RevokedAccessToken,
         invalidatedBy: ['INSERT'],
         load: (jti) => denylist.isRevoked(jti),
+      },
+      // Not on lastUsedAt, written in the background: its trigger names the columns that end a token.
+      personalAccessToken: {
+        table: PersonalAccessToken,
+        invalidatedBy: rowChanges,
+        load: (tokenHash) => personalAccessTokens.findByHash(tokenHash).then(frozen),
+        keep: found,
       },
     };
     this.generation = new Generation(-1n, this.sources);

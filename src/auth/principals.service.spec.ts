@@ -4,6 +4,12 @@ import { Client } from '../clients/entities/client.entity';
 import { authConfig } from '../config/auth.config';
 import { Session } from '../sessions/entities/session.entity';
 import { User } from '../users/entities/user.entity';
+import { PersonalAccessToken } from '../personal-access-tokens/entities/personal-access-token.entity';
+import {
+  hashPersonalAccessToken,
+  newPersonalAccessToken,
+} from '../personal-access-tokens/personal-access-token';
+import { PersonalAccessTokenUsage } from '../personal-access-tokens/personal-access-token-usage';
 import { InvalidAccessTokenException } from './invalid-access-token.exception';
 import { PrincipalState, PrincipalStateService } from './principal-state.service';
 import { PrincipalsService } from './principals.service';
@@ -64,6 +70,7 @@ function claims(overrides: Record<string, unknown> = {}): Record<string, unknown
 }
 
 function setup() {
+  const usage = { record: jest.fn<void, [string]>() };
   const users = { findById: jest.fn<Promise<User | null>, [string]>() };
   const sessions = {
     findById: jest
@@ -76,24 +83,27 @@ function setup() {
   const denylist = {
     isRevoked: jest.fn<Promise<boolean>, [string]>().mockResolvedValue(false),
   };
+  const personalAccessTokens = {
+    findByHash: jest.fn<Promise<PersonalAccessToken | null>, [string]>().mockResolvedValue(null),
+  };
   // The caching in front of these is PrincipalStateService's concern (its own spec).
   const state: PrincipalState = {
     user: users.findById,
     session: sessions.findById,
     client: clients.findById,
     isRevoked: denylist.isRevoked,
+    personalAccessToken: personalAccessTokens.findByHash,
   };
-  const principalState = { current: () => Promise.resolve(state) } satisfies Pick<
-    PrincipalStateService,
-    'current'
-  >;
+  const current = jest.fn(() => Promise.resolve(state));
+  const principalState = { current } satisfies Pick<PrincipalStateService, 'current'>;
   const auth = new PrincipalsService(
     principalState as unknown as PrincipalStateService,
     {
       accessTokenTtl: LIFETIME,
     } as ConfigType<typeof authConfig>,
+    usage as unknown as PersonalAccessTokenUsage,
   );
-  return { auth, users, sessions, clients, denylist };
+  return { auth, users, sessions, clients, denylist, personalAccessTokens, current, usage };
 }
 
 describe('PrincipalsService', () => {
@@ -285,6 +295,90 @@ describe('PrincipalsService', () => {
       await expect(auth.userFor(claims({ token_version: undefined }))).rejects.toBeInstanceOf(
         InvalidAccessTokenException,
       );
+    });
+  });
+
+  describe('userForPersonalAccessToken', () => {
+    const TOKEN = newPersonalAccessToken();
+    const TOKEN_ID = '2f6c1b7e-9a3d-4e5f-8b1c-7d0e9f8a6b5c';
+
+    function storedToken(overrides: Partial<PersonalAccessToken> = {}): PersonalAccessToken {
+      return Object.assign(new PersonalAccessToken(), {
+        id: TOKEN_ID,
+        userId: USER_ID,
+        name: 'backup',
+        tokenHash: hashPersonalAccessToken(TOKEN),
+        scopes: ['profile'],
+        createdAt: new Date(Date.now() - 60_000),
+        expiresAt: new Date(Date.now() + 86_400_000),
+        lastUsedAt: null,
+        revokedAt: null,
+        ...overrides,
+      });
+    }
+
+    it('finds the token by its hash, runs the account checks and records the use', async () => {
+      const { auth, users, personalAccessTokens, usage } = setup();
+      personalAccessTokens.findByHash.mockResolvedValue(storedToken());
+      users.findById.mockResolvedValue(storedUser({ roles: ['user', 'admin'] }));
+
+      await expect(auth.userForPersonalAccessToken(TOKEN)).resolves.toEqual({
+        id: USER_ID,
+        username: 'Ada',
+        roles: ['user', 'admin'],
+        tokenId: TOKEN_ID,
+        personalAccessToken: { scopes: ['profile'] },
+        account: storedUser({ roles: ['user', 'admin'] }),
+      });
+      expect(personalAccessTokens.findByHash).toHaveBeenCalledWith(hashPersonalAccessToken(TOKEN));
+      expect(usage.record).toHaveBeenCalledWith(TOKEN_ID);
+    });
+
+    it('refuses a token with a wrong checksum without reading any state', async () => {
+      const { auth, current } = setup();
+      const last = TOKEN.at(-1) === 'a' ? 'b' : 'a';
+
+      await expect(
+        auth.userForPersonalAccessToken(`${TOKEN.slice(0, -1)}${last}`),
+      ).rejects.toBeInstanceOf(InvalidAccessTokenException);
+      expect(current).not.toHaveBeenCalled();
+    });
+
+    it.each([
+      ['unknown', null],
+      ['revoked', storedToken({ revokedAt: new Date(Date.now() - 1000) })],
+      ['expired', storedToken({ expiresAt: new Date(Date.now() - 1000) })],
+    ])('refuses an %s token with 401 and records no use', async (_case, row) => {
+      const { auth, users, personalAccessTokens, usage } = setup();
+      personalAccessTokens.findByHash.mockResolvedValue(row);
+      users.findById.mockResolvedValue(storedUser());
+
+      await expect(auth.userForPersonalAccessToken(TOKEN)).rejects.toBeInstanceOf(
+        InvalidAccessTokenException,
+      );
+      expect(usage.record).not.toHaveBeenCalled();
+    });
+
+    it('answers 403 for a disabled account, 401 for a deleted one', async () => {
+      const { auth, users, personalAccessTokens } = setup();
+      personalAccessTokens.findByHash.mockResolvedValue(storedToken());
+      users.findById.mockResolvedValueOnce(storedUser({ disabled: true }));
+
+      await expect(auth.userForPersonalAccessToken(TOKEN)).rejects.toBeInstanceOf(
+        ForbiddenException,
+      );
+      users.findById.mockResolvedValueOnce(null);
+      await expect(auth.userForPersonalAccessToken(TOKEN)).rejects.toBeInstanceOf(
+        InvalidAccessTokenException,
+      );
+    });
+
+    it('keeps working across a password change (a newer tokenVersion)', async () => {
+      const { auth, users, personalAccessTokens } = setup();
+      personalAccessTokens.findByHash.mockResolvedValue(storedToken());
+      users.findById.mockResolvedValue(storedUser({ tokenVersion: 9 }));
+
+      await expect(auth.userForPersonalAccessToken(TOKEN)).resolves.toMatchObject({ id: USER_ID });
     });
   });
 });

@@ -2,6 +2,13 @@ import { ForbiddenException, Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { authConfig } from '../config/auth.config';
 import { Client } from '../clients/entities/client.entity';
+import { PersonalAccessToken } from '../personal-access-tokens/entities/personal-access-token.entity';
+import {
+  hashPersonalAccessToken,
+  isWellFormedPersonalAccessToken,
+} from '../personal-access-tokens/personal-access-token';
+import { PersonalAccessTokenUsage } from '../personal-access-tokens/personal-access-token-usage';
+import { isPersonalAccessTokenLive } from '../personal-access-tokens/personal-access-tokens.service';
 import { isSessionLive } from '../sessions/session-liveness';
 import { AccessTokenClaims, accessTokenClaims, isClientToken } from '../tokens/access-token-claims';
 import { User } from '../users/entities/user.entity';
@@ -13,12 +20,18 @@ export type Principal =
   | { kind: 'user'; user: User; claims: AccessTokenClaims }
   | { kind: 'client'; client: Client; claims: AccessTokenClaims };
 
+export interface PersonalPrincipal {
+  user: User;
+  token: PersonalAccessToken;
+}
+
 /** What a signature cannot vouch for: revocation, session, client, and the account's state. */
 @Injectable()
 export class PrincipalsService {
   constructor(
     private readonly principalState: PrincipalStateService,
     @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
+    private readonly usage: PersonalAccessTokenUsage,
   ) {}
 
   async principalFor(payload: unknown): Promise<Principal> {
@@ -71,6 +84,37 @@ export class PrincipalsService {
       tokenId: claims.jti,
       sessionId: claims.sid,
       clientId: claims.client_id,
+      account: user,
+    };
+  }
+
+  /** The same account checks as an access token's, plus the token's own expiry and revocation. */
+  async personalPrincipalFor(rawToken: string): Promise<PersonalPrincipal> {
+    // The checksum refuses a mistyped or made-up token before any read.
+    if (!isWellFormedPersonalAccessToken(rawToken)) {
+      throw new InvalidAccessTokenException();
+    }
+    const state = await this.principalState.current();
+    const token = await state.personalAccessToken(hashPersonalAccessToken(rawToken));
+    const user = token ? await state.user(token.userId) : null;
+    if (user?.disabled) {
+      throw new ForbiddenException('This account is disabled');
+    }
+    if (!token || !user || !isPersonalAccessTokenLive(token, Date.now())) {
+      throw new InvalidAccessTokenException();
+    }
+    return { user, token };
+  }
+
+  async userForPersonalAccessToken(rawToken: string): Promise<AuthenticatedUser> {
+    const { user, token } = await this.personalPrincipalFor(rawToken);
+    this.usage.record(token.id);
+    return {
+      id: user.id,
+      username: user.username,
+      roles: user.roles,
+      tokenId: token.id,
+      personalAccessToken: { scopes: token.scopes },
       account: user,
     };
   }

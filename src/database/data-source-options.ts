@@ -21,6 +21,8 @@ import { PublicClients1732234200000 } from './migrations/1732234200000-public-cl
 import { ThrottleInFlight1732234300000 } from './migrations/1732234300000-throttle-in-flight';
 import { NextSigningKey1732234400000 } from './migrations/1732234400000-next-signing-key';
 import { ScheduledRuns1732234500000 } from './migrations/1732234500000-scheduled-runs';
+import { PersonalAccessTokens1732234800000 } from './migrations/1732234800000-personal-access-tokens';
+import { PersonalAccessToken } from '../personal-access-tokens/entities/personal-access-token.entity';
 
 export const entities = [
   User,
@@ -31,6 +33,7 @@ export const entities = [
   Client,
   AuditEvent,
   ThrottleCounter,
+  PersonalAccessToken,
 ];
 export const migrations = [
   InitialSchema1732233600000,
@@ -43,6 +46,7 @@ export const migrations = [
   ThrottleInFlight1732234300000,
   NextSigningKey1732234400000,
   ScheduledRuns1732234500000,
+  PersonalAccessTokens1732234800000,
 ];
 
 const DEFAULT_TIMEOUT_MS = 5000;

@@ -16,6 +16,8 @@ export const SECURITY_EVENT_TYPES = [
   'client_created',
   'client_deleted',
   'key_rotated',
+  'pat_created',
+  'pat_revoked',
 ] as const;
 export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
 

@@ -3,6 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { AuditService } from '../audit/audit.service';
 import { operationsConfig } from '../config/operations.config';
+import { PersonalAccessTokensService } from '../personal-access-tokens/personal-access-tokens.service';
 import { SessionsService } from '../sessions/sessions.service';
 import { ThrottleStore } from '../throttling/throttle-store';
 import { AccessTokenDenylist } from '../tokens/access-token-denylist';
@@ -11,7 +12,10 @@ import { ScheduledRuns } from './scheduled-runs';
 /** Ended sessions and expired refresh tokens are kept this long: a replay is still recognised. */
 export const SESSION_GRACE_MS = 24 * 3600_000;
 
-export type PurgeReport = Record<'sessions' | 'denylist' | 'throttleCounters' | 'audit', number>;
+export type PurgeReport = Record<
+  'sessions' | 'denylist' | 'throttleCounters' | 'audit' | 'personalAccessTokens',
+  number
+>;
 
 /**
  * Every expiring row goes on a schedule that each instance keeps and one instance runs
@@ -28,6 +32,7 @@ export class PurgeService implements OnApplicationBootstrap {
     private readonly denylist: AccessTokenDenylist,
     private readonly throttle: ThrottleStore,
     private readonly audit: AuditService,
+    private readonly personalAccessTokens: PersonalAccessTokensService,
     @Inject(operationsConfig.KEY) private readonly config: ConfigType<typeof operationsConfig>,
   ) {}
 
@@ -59,6 +64,7 @@ export class PurgeService implements OnApplicationBootstrap {
       denylist: await this.denylist.purgeExpired(now),
       throttleCounters: await this.throttle.purgeExpired(now),
       audit: await this.audit.purgeExpired(now),
+      personalAccessTokens: await this.personalAccessTokens.purge(now),
     };
   }
 }

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
 import { AuthModule } from '../auth/auth.module';
 import { ClientsModule } from '../clients/clients.module';
+import { PersonalAccessTokensModule } from '../personal-access-tokens/personal-access-tokens.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { ThrottlingModule } from '../throttling/throttling.module';
 import { TokensModule } from '../tokens/tokens.module';
@@ -26,6 +27,7 @@ import { TokenController } from './token.controller';
     SessionsModule,
     ClientsModule,
     ThrottlingModule,
+    PersonalAccessTokensModule,
   ],
   controllers: [TokenController, TokenInspectionController, DiscoveryController],
   providers: [

@@ -1,7 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { PrincipalsService } from '../auth/principals.service';
+import { isDatabaseUnavailable } from '../common/database-unavailable';
 import { appConfig } from '../config/app.config';
+import { PERSONAL_ACCESS_TOKEN_SHAPE } from '../personal-access-tokens/personal-access-token';
 import { isAccountCurrent, isSessionLive } from '../sessions/session-liveness';
 import { RefreshRotationService } from '../sessions/refresh-rotation.service';
 import { AccessTokensService } from '../tokens/access-tokens.service';
@@ -22,6 +24,9 @@ export class TokenIntrospectionService {
   ) {}
 
   async introspect(token: string, hint: string | undefined): Promise<IntrospectionResponseDto> {
+    if (PERSONAL_ACCESS_TOKEN_SHAPE.test(token)) {
+      return this.introspectPersonal(token);
+    }
     const attempts =
       hint === 'refresh_token'
         ? [() => this.introspectRefresh(token), () => this.introspectAccess(token)]
@@ -57,6 +62,28 @@ export class TokenIntrospectionService {
       };
     } catch {
       // Revoked, disabled, deleted or stale: a real token of ours, but not active.
+      return INACTIVE;
+    }
+  }
+
+  // No jti and no aud: a personal access token has neither, and is for this service's own API.
+  private async introspectPersonal(token: string): Promise<IntrospectionResponseDto> {
+    try {
+      const { user, token: row } = await this.principals.personalPrincipalFor(token);
+      return {
+        active: true,
+        token_type: 'personal_access_token',
+        sub: user.id,
+        username: user.username,
+        scope: row.scopes.join(' '),
+        exp: Math.floor(new Date(row.expiresAt).getTime() / 1000),
+        iat: Math.floor(new Date(row.createdAt).getTime() / 1000),
+        iss: this.app.issuer,
+      };
+    } catch (error) {
+      if (isDatabaseUnavailable(error)) {
+        throw error;
+      }
       return INACTIVE;
     }
   }

@@ -3,6 +3,11 @@ import { Client } from '../clients/entities/client.entity';
 import { RequestContext } from '../common/request-context';
 import { SecurityEvents } from '../events/security-events.service';
 import { Transactions } from '../database/transactions';
+import {
+  isWellFormedPersonalAccessToken,
+  PERSONAL_ACCESS_TOKEN_SHAPE,
+} from '../personal-access-tokens/personal-access-token';
+import { PersonalAccessTokensService } from '../personal-access-tokens/personal-access-tokens.service';
 import { RefreshRotationService } from '../sessions/refresh-rotation.service';
 import { SessionsService } from '../sessions/sessions.service';
 import type { EntityManager } from 'typeorm';
@@ -29,6 +34,7 @@ export class TokenRevocationService {
     private readonly transactions: Transactions,
     private readonly denylist: AccessTokenDenylist,
     private readonly events: SecurityEvents,
+    private readonly personalAccessTokens: PersonalAccessTokensService,
   ) {}
 
   async revoke(
@@ -37,6 +43,13 @@ export class TokenRevocationService {
     client: Client | undefined,
     context: RequestContext,
   ): Promise<void> {
+    // Its own shape, whatever the hint; a wrong checksum is not a token of ours.
+    if (PERSONAL_ACCESS_TOKEN_SHAPE.test(token)) {
+      if (isWellFormedPersonalAccessToken(token)) {
+        await this.personalAccessTokens.revokePresented(token, { context });
+      }
+      return;
+    }
     const attempts =
       hint === 'access_token'
         ? [() => this.asAccess(token), () => this.asRefresh(token)]

@@ -2,16 +2,19 @@ import { Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe } from '@nestjs
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuthenticatedUser } from '../auth/authenticated-user';
 import { CurrentUser } from '../auth/decorators/current-user.decorator';
+import { TokenScope } from '../auth/decorators/token-scope.decorator';
 import { ApiBearerAccess } from '../common/api-bearer-access.decorator';
 import { ApiProblemResponse } from '../common/api-problem-response.decorator';
 import { ApiUuidParam } from '../common/api-uuid-param.decorator';
 import { Initiated } from '../auth/decorators/initiated.decorator';
 import { Initiator } from '../events/security-event';
+import { PROFILE_SCOPE } from '../oauth/scopes';
 import { SessionResponse, toSessionResponse } from './dto/session.response';
 import { SessionsService } from './sessions.service';
 
 @ApiTags('me')
 @ApiBearerAccess()
+@TokenScope(PROFILE_SCOPE)
 @Controller('users/me/sessions')
 export class SessionsController {
   constructor(private readonly sessions: SessionsService) {}

@@ -3,11 +3,14 @@ import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nes
 import { AuthenticatedUser } from '../auth/authenticated-user';
 import { CurrentUser } from '../auth/decorators/current-user.decorator';
 import { Initiated } from '../auth/decorators/initiated.decorator';
+import { SessionTokenOnly } from '../auth/decorators/session-token-only.decorator';
+import { TokenScope } from '../auth/decorators/token-scope.decorator';
 import { ApiBearerAccess } from '../common/api-bearer-access.decorator';
 import { ApiProblemResponse } from '../common/api-problem-response.decorator';
 import { RequestContext } from '../common/request-context';
 import { RequestMeta } from '../common/request-meta.decorator';
 import { Initiator } from '../events/security-event';
+import { PROFILE_SCOPE } from '../oauth/scopes';
 import { CredentialsService } from './credentials.service';
 import { ChangePasswordDto } from './dto/change-password.dto';
 import { UpdateProfileDto } from './dto/update-profile.dto';
@@ -16,6 +19,7 @@ import { UsersService } from './users.service';
 
 @ApiTags('me')
 @ApiBearerAccess()
+@TokenScope(PROFILE_SCOPE)
 @Controller('users/me')
 export class MeController {
   constructor(
@@ -46,9 +50,12 @@ export class MeController {
 
   @Post('password')
   @HttpCode(204)
+  @SessionTokenOnly()
   @ApiOperation({
     summary: 'Change your password',
-    description: 'Every access token issued before the change stops working, this one included.',
+    description:
+      'Every access token issued before the change stops working, this one included; ' +
+      'personal access tokens keep working.',
   })
   @ApiNoContentResponse({ description: 'Changed' })
   @ApiProblemResponse(400, 'The new password is not acceptable')

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { PasswordsModule } from '../passwords/passwords.module';
+import { PersonalAccessTokensModule } from '../personal-access-tokens/personal-access-tokens.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { ThrottlingModule } from '../throttling/throttling.module';
 import { BootstrapAdminService } from './bootstrap-admin.service';
@@ -12,7 +13,13 @@ import { UsersController } from './users.controller';
 import { UsersService } from './users.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([User]), PasswordsModule, SessionsModule, ThrottlingModule],
+  imports: [
+    TypeOrmModule.forFeature([User]),
+    PasswordsModule,
+    SessionsModule,
+    ThrottlingModule,
+    PersonalAccessTokensModule,
+  ],
   controllers: [RegistrationController, MeController, UsersController],
   providers: [UsersService, CredentialsService, BootstrapAdminService],
   exports: [UsersService, CredentialsService],

@@ -10,6 +10,7 @@ import { Initiator, SecurityEvent } from '../events/security-event';
 import { SecurityEvents } from '../events/security-events.service';
 import { PasswordHasher } from '../passwords/password-hasher.service';
 import { PasswordPolicy } from '../passwords/password-policy.service';
+import { PersonalAccessTokensService } from '../personal-access-tokens/personal-access-tokens.service';
 import { PreparedStatements } from '../platform/prepared-statements';
 import { SessionsService } from '../sessions/sessions.service';
 import { RequestBudgets } from '../throttling/request-budgets.service';
@@ -62,6 +63,7 @@ export class UsersService {
     private readonly hasher: PasswordHasher,
     private readonly policy: PasswordPolicy,
     private readonly sessions: SessionsService,
+    private readonly personalAccessTokens: PersonalAccessTokensService,
     private readonly events: SecurityEvents,
     private readonly budgets: RequestBudgets,
     private readonly transactions: Transactions,
@@ -171,6 +173,7 @@ export class UsersService {
       }
       if (disables) {
         await this.sessions.revokeAllForUser(id, manager);
+        await this.personalAccessTokens.revokeAllForUser(id, manager);
       }
       await this.events.publish(
         { type: 'user_updated', userId: id, context, detail: { ...actor, fields } },

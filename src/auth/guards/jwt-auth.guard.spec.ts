@@ -7,11 +7,13 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { AuthGuard } from '@nestjs/passport';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host';
 import { InvalidAccessTokenException } from '../invalid-access-token.exception';
 import { RejectedTokenError } from '../../tokens/access-token-claims';
 import { AuthenticatedUser } from '../authenticated-user';
 import { Public } from '../decorators/public.decorator';
+import { PERSONAL_ACCESS_TOKEN_STRATEGY } from '../strategies/personal-access-token.strategy';
 import { JwtAuthGuard } from './jwt-auth.guard';
 
 class MixedController {
@@ -83,6 +85,20 @@ describe('JwtAuthGuard', () => {
         guard.canActivate(context(WellKnownController, WellKnownController.prototype.jwks)),
       ).toBe(true);
       expect(passport).not.toHaveBeenCalled();
+    });
+
+    it('hands a pat_ bearer token to the personal access token strategy, not to the JWT one', async () => {
+      const jwt = spyOnPassport();
+      const personal = jest
+        .spyOn(AuthGuard(PERSONAL_ACCESS_TOKEN_STRATEGY).prototype as CanActivate, 'canActivate')
+        .mockReturnValue(Promise.resolve(true));
+      const route = context(MixedController, MixedController.prototype.me, {
+        authorization: 'Bearer pat_abc',
+      });
+
+      await expect(guard.canActivate(route)).resolves.toBe(true);
+      expect(personal).toHaveBeenCalledWith(route);
+      expect(jwt).not.toHaveBeenCalled();
     });
 
     it('hands any other route to passport and answers what passport answers', async () => {

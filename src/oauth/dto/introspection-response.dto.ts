@@ -7,10 +7,12 @@ export class IntrospectionResponseDto {
 
   /** RFC 6749 section 5.1's type; a refresh token has none there, so `refresh_token`. */
   @ApiPropertyOptional({
-    enum: ['bearer', 'refresh_token'],
-    description: 'bearer for an access token (accept only these as access tokens), refresh_token',
+    enum: ['bearer', 'refresh_token', 'personal_access_token'],
+    description:
+      'bearer for an access token (accept only these as access tokens), refresh_token, or ' +
+      'personal_access_token (no jti, no aud)',
   })
-  token_type?: 'bearer' | 'refresh_token';
+  token_type?: 'bearer' | 'refresh_token' | 'personal_access_token';
 
   @ApiPropertyOptional({ description: 'User id, or the client id for client_credentials' })
   sub?: string;
