@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { throttlingConfig } from '../config/throttling.config';
+import { FailureCounters } from './failure-counters';
 import { LoginThrottle } from './login-throttle.service';
 import { RequestBudgets } from './request-budgets.service';
 import { StoreThrottlerStorage } from './store-throttler-storage';
@@ -27,7 +28,7 @@ import { TOKEN_BUDGET_WINDOW_MS, TokenBudgetGuard } from './token-budget.guard';
       }),
     }),
   ],
-  providers: [LoginThrottle, TokenBudgetGuard, RequestBudgets],
+  providers: [FailureCounters, LoginThrottle, TokenBudgetGuard, RequestBudgets],
   exports: [LoginThrottle, TokenBudgetGuard, RequestBudgets],
 })
 export class ThrottlingModule {}
