@@ -22,6 +22,7 @@ import { KeysModule } from './keys/keys.module';
 import { LoggingModule } from './logging/logging.module';
 import { MaintenanceModule } from './maintenance/maintenance.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { MfaModule } from './mfa/mfa.module';
 import { OAuthModule } from './oauth/oauth.module';
 import { PasswordsModule } from './passwords/passwords.module';
 import { SessionsModule } from './sessions/sessions.module';
@@ -61,6 +62,7 @@ import { UsersModule } from './users/users.module';
     KeysModule,
     TokensModule,
     AuthModule,
+    MfaModule,
     OAuthModule,
     MaintenanceModule,
   ],

@@ -21,6 +21,11 @@ import { PublicClients1732234200000 } from './migrations/1732234200000-public-cl
 import { ThrottleInFlight1732234300000 } from './migrations/1732234300000-throttle-in-flight';
 import { NextSigningKey1732234400000 } from './migrations/1732234400000-next-signing-key';
 import { ScheduledRuns1732234500000 } from './migrations/1732234500000-scheduled-runs';
+import { SecondFactor1732234700000 } from './migrations/1732234700000-second-factor';
+import { SessionAmr1732234710000 } from './migrations/1732234710000-session-amr';
+import { MfaChallenge } from '../mfa/entities/mfa-challenge.entity';
+import { RecoveryCode } from '../mfa/entities/recovery-code.entity';
+import { TotpFactor } from '../mfa/entities/totp-factor.entity';
 
 export const entities = [
   User,
@@ -31,6 +36,9 @@ export const entities = [
   Client,
   AuditEvent,
   ThrottleCounter,
+  TotpFactor,
+  RecoveryCode,
+  MfaChallenge,
 ];
 export const migrations = [
   InitialSchema1732233600000,
@@ -43,6 +51,8 @@ export const migrations = [
   ThrottleInFlight1732234300000,
   NextSigningKey1732234400000,
   ScheduledRuns1732234500000,
+  SecondFactor1732234700000,
+  SessionAmr1732234710000,
 ];
 
 const DEFAULT_TIMEOUT_MS = 5000;

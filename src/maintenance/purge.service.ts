@@ -2,6 +2,8 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/comm
 import type { ConfigType } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { AuditService } from '../audit/audit.service';
+import { MfaChallenges } from '../mfa/mfa-challenges.service';
+import { TotpFactors } from '../mfa/totp-factors.service';
 import { operationsConfig } from '../config/operations.config';
 import { SessionsService } from '../sessions/sessions.service';
 import { ThrottleStore } from '../throttling/throttle-store';
@@ -11,7 +13,10 @@ import { ScheduledRuns } from './scheduled-runs';
 /** Ended sessions and expired refresh tokens are kept this long: a replay is still recognised. */
 export const SESSION_GRACE_MS = 24 * 3600_000;
 
-export type PurgeReport = Record<'sessions' | 'denylist' | 'throttleCounters' | 'audit', number>;
+export type PurgeReport = Record<
+  'sessions' | 'denylist' | 'throttleCounters' | 'audit' | 'mfaChallenges' | 'pendingTotp',
+  number
+>;
 
 /**
  * Every expiring row goes on a schedule that each instance keeps and one instance runs
@@ -28,6 +33,8 @@ export class PurgeService implements OnApplicationBootstrap {
     private readonly denylist: AccessTokenDenylist,
     private readonly throttle: ThrottleStore,
     private readonly audit: AuditService,
+    private readonly mfaChallenges: MfaChallenges,
+    private readonly totpFactors: TotpFactors,
     @Inject(operationsConfig.KEY) private readonly config: ConfigType<typeof operationsConfig>,
   ) {}
 
@@ -59,6 +66,8 @@ export class PurgeService implements OnApplicationBootstrap {
       denylist: await this.denylist.purgeExpired(now),
       throttleCounters: await this.throttle.purgeExpired(now),
       audit: await this.audit.purgeExpired(now),
+      mfaChallenges: await this.mfaChallenges.purgeExpired(now),
+      pendingTotp: await this.totpFactors.purgePending(now),
     };
   }
 }

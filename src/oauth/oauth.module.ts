@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
 import { AuthModule } from '../auth/auth.module';
 import { ClientsModule } from '../clients/clients.module';
+import { MfaModule } from '../mfa/mfa.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { ThrottlingModule } from '../throttling/throttling.module';
 import { TokensModule } from '../tokens/tokens.module';
@@ -9,6 +10,7 @@ import { UsersModule } from '../users/users.module';
 import { ClientAuthentication } from './client-authentication';
 import { DiscoveryController } from './discovery.controller';
 import { ClientCredentialsGrant } from './grants/client-credentials.grant';
+import { MfaGrant } from './grants/mfa.grant';
 import { PasswordGrant } from './grants/password.grant';
 import { RefreshTokenGrant } from './grants/refresh-token.grant';
 import { LocalStrategy } from './local.strategy';
@@ -26,6 +28,7 @@ import { TokenController } from './token.controller';
     SessionsModule,
     ClientsModule,
     ThrottlingModule,
+    MfaModule,
   ],
   controllers: [TokenController, TokenInspectionController, DiscoveryController],
   providers: [
@@ -33,6 +36,7 @@ import { TokenController } from './token.controller';
     PasswordGrant,
     RefreshTokenGrant,
     ClientCredentialsGrant,
+    MfaGrant,
     LocalStrategy,
     TokenRevocationService,
     TokenIntrospectionService,

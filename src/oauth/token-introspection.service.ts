@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { PrincipalsService } from '../auth/principals.service';
 import { appConfig } from '../config/app.config';
-import { isAccountCurrent, isSessionLive } from '../sessions/session-liveness';
+import { amrOf, isAccountCurrent, isSessionLive } from '../sessions/session-liveness';
 import { RefreshRotationService } from '../sessions/refresh-rotation.service';
 import { AccessTokensService } from '../tokens/access-tokens.service';
 import { UsersService } from '../users/users.service';
@@ -49,6 +49,7 @@ export class TokenIntrospectionService {
         scope: claims.scope,
         client_id: claims.client_id,
         username: principal.kind === 'user' ? principal.user.username : undefined,
+        amr: claims.amr,
         exp: claims.exp,
         iat: claims.iat,
         iss: claims.iss,
@@ -82,6 +83,7 @@ export class TokenIntrospectionService {
       token_type: 'refresh_token',
       sub: user.id,
       username: user.username,
+      amr: amrOf(session),
       scope: session.scope,
       client_id: session.clientId ?? undefined,
       exp: Math.floor(refresh.expiresAt.getTime() / 1000),
