@@ -39,7 +39,7 @@ describe('second factor: the password grant and the mfa grant', () => {
   });
 
   /** A user with a factor, confirmed with the code one step back (so steps 0 and +1 are unused). */
-  async function userWithFactor(): Promise<Credentials & Enrolled> {
+  async function userWithFactor(): Promise<Credentials & { id: string } & Enrolled> {
     const user = await registerUser(t);
     return { ...user, ...(await enrol(t, user, await login(t, user), (s) => totp.code(s, -1))) };
   }
