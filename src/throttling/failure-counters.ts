@@ -10,6 +10,15 @@ export const IN_FLIGHT_LEASE_MS = 60_000;
 /** How long an attempt waits for the checks in flight before it is refused (Retry-After: 1). */
 export const IN_FLIGHT_WAIT_MS = 10_000;
 const POLL_MS = 25;
+/** Long enough that waiting out a delay does not wipe the slate, short enough to forget typos. */
+const FAILURE_MEMORY_MS = 24 * 3600_000;
+
+/** A doubling delay after `failuresBeforeDelay` failures, with the shared memory and lease. */
+export function delayPolicy(
+  delays: Pick<DelayPolicy, 'failuresBeforeDelay' | 'firstDelayMs' | 'maxDelayMs'>,
+): DelayPolicy {
+  return { ...delays, memoryMs: FAILURE_MEMORY_MS, leaseMs: IN_FLIGHT_LEASE_MS };
+}
 
 export interface FailureCounter {
   key: string;

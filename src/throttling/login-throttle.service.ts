@@ -5,13 +5,10 @@ import { RequestContext } from '../common/request-context';
 import { throttlingConfig } from '../config/throttling.config';
 import { SecurityEvents } from '../events/security-events.service';
 import { normalizeUsername } from '../users/username';
-import { FailureCounters, IN_FLIGHT_LEASE_MS } from './failure-counters';
+import { delayPolicy, FailureCounters } from './failure-counters';
 import { DelayPolicy } from './throttle-policy';
 import { digest } from './throttle-keys';
 import { LOGIN_THROTTLED, tooManyRequests } from './too-many-requests';
-
-/** Long enough that waiting out a delay does not wipe the slate, short enough to forget typos. */
-export const FAILURE_MEMORY_MS = 24 * 3600_000;
 
 /** The store keys of a login: usernames as logins compare them, IPv6 addresses by /64. */
 export function loginKeys(username: string, ip: string | null): { pair: string; account: string } {
@@ -34,13 +31,11 @@ export class LoginThrottle {
     private readonly events: SecurityEvents,
     @Inject(throttlingConfig.KEY) config: ConfigType<typeof throttlingConfig>,
   ) {
-    this.pairPolicy = {
+    this.pairPolicy = delayPolicy({
       failuresBeforeDelay: config.failuresBeforeDelay,
       firstDelayMs: config.firstDelayMs,
       maxDelayMs: config.maxDelayMs,
-      memoryMs: FAILURE_MEMORY_MS,
-      leaseMs: IN_FLIGHT_LEASE_MS,
-    };
+    });
     // Short: anyone who knows a username can hold its account at the ceiling (docs/security.md,
     // Throttling, "Why no lockout").
     this.accountPolicy = {

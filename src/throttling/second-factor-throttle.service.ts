@@ -4,8 +4,7 @@ import { normalizeIp } from '@nestjs/throttler';
 import { RequestContext } from '../common/request-context';
 import { throttlingConfig } from '../config/throttling.config';
 import { SecurityEvents } from '../events/security-events.service';
-import { FailureCounters, IN_FLIGHT_LEASE_MS } from './failure-counters';
-import { FAILURE_MEMORY_MS } from './login-throttle.service';
+import { delayPolicy, FailureCounters } from './failure-counters';
 import { digest } from './throttle-keys';
 import { DelayPolicy } from './throttle-policy';
 import { MFA_THROTTLED, tooManyRequests } from './too-many-requests';
@@ -30,13 +29,11 @@ export class SecondFactorThrottle {
     private readonly events: SecurityEvents,
     @Inject(throttlingConfig.KEY) config: ConfigType<typeof throttlingConfig>,
   ) {
-    this.policy = {
+    this.policy = delayPolicy({
       failuresBeforeDelay: config.mfaFailuresBeforeDelay,
       firstDelayMs: config.mfaFirstDelayMs,
       maxDelayMs: config.mfaMaxDelayMs,
-      memoryMs: FAILURE_MEMORY_MS,
-      leaseMs: IN_FLIGHT_LEASE_MS,
-    };
+    });
   }
 
   /** Runs `check` (a code check of `userId`'s) as one attempt; while delayed: 429, no check. */
