@@ -131,6 +131,21 @@ describe('second factor: enrolment, removal and recovery codes', () => {
       .expect(200);
   });
 
+  it('cannot be turned off through the profile: mfaEnabled is not a field anyone may set', async () => {
+    const user = await registerUser(t);
+    const token = await login(t, user);
+    await enrol(t, user, token, (s) => totp.code(s));
+
+    await t.http.patch('/users/me').set(bearer(token)).send({ mfaEnabled: false }).expect(400);
+    await t.http
+      .patch(`/users/${user.id}`)
+      .set(bearer(adminToken))
+      .send({ mfaEnabled: false })
+      .expect(400);
+    expect(await me(token)).toMatchObject({ mfaEnabled: true });
+    await mfaToken(t, user);
+  });
+
   it('refuses malformed bodies with 400, not 500', async () => {
     const user = await registerUser(t);
     const token = await login(t, user);
