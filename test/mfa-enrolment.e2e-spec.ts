@@ -69,7 +69,9 @@ describe('second factor: enrolment, removal and recovery codes', () => {
     expect(new Set(recoveryCodes).size).toBe(10);
     recoveryCodes.forEach((code) => expect(code).toMatch(/^[a-z2-7]{4}(-[a-z2-7]{4}){3}$/));
 
-    expect(await me(token)).toMatchObject({ mfaEnabled: true });
+    const profile = await me(token);
+    expect(profile).toMatchObject({ mfaEnabled: true });
+    expect(JSON.stringify(profile)).not.toContain(secret);
     const again = await t.http
       .post('/users/me/mfa/totp')
       .set(bearer(token))
@@ -144,6 +146,24 @@ describe('second factor: enrolment, removal and recovery codes', () => {
       .expect(400);
     expect(await me(token)).toMatchObject({ mfaEnabled: true });
     await mfaToken(t, user);
+  });
+
+  it('replaces a pending enrolment when started again, one at a time however many race', async () => {
+    const user = await registerUser(t);
+    const token = await login(t, user);
+    const start = () =>
+      t.http.post('/users/me/mfa/totp').set(bearer(token)).send({ currentPassword: user.password });
+    const statuses = (await Promise.all(Array.from({ length: 5 }, start))).map((r) => r.status);
+    expect(statuses.every((status) => status === 200 || status === 409)).toBe(true);
+    const first = ((await start().expect(200)).body as { secret: string }).secret;
+    const second = ((await start().expect(200)).body as { secret: string }).secret;
+    // A pending enrolment is no factor: an administrator has nothing to reset.
+    await t.http.delete(`/users/${user.id}/mfa`).set(bearer(adminToken)).expect(404);
+
+    const confirm = (code: string) =>
+      t.http.post('/users/me/mfa/totp/confirm').set(bearer(token)).send({ code });
+    await confirm(totp.code(first)).expect(400);
+    await confirm(totp.code(second)).expect(200);
   });
 
   it('refuses malformed bodies with 400, not 500', async () => {

@@ -158,9 +158,9 @@ export function toErrorResponse(exception: unknown, request: FastifyRequest): Er
       contentType: 'application/json; charset=utf-8',
       headers,
       body: {
-        ...(exception instanceof OAuthException ? exception.parameters : undefined),
         error,
         error_description: detail,
+        ...(exception instanceof OAuthException ? exception.parameters : undefined),
       },
     };
   }

@@ -11,6 +11,7 @@ import { EntityManager } from 'typeorm';
 import { AuthenticatedUser } from '../auth/authenticated-user';
 import { RequestContext } from '../common/request-context';
 import { appConfig } from '../config/app.config';
+import { isUniqueViolation } from '../database/constraint-violations';
 import { Transactions } from '../database/transactions';
 import { Initiator } from '../events/security-event';
 import { SecurityEvents } from '../events/security-events.service';
@@ -32,6 +33,7 @@ export interface Enrolment {
 const wrongCode = () => new BadRequestException('The code is incorrect');
 const alreadyEnabled = () => new ConflictException('A second factor is already enabled');
 const notEnabled = () => new ConflictException('No second factor is enabled');
+const noFactor = () => new NotFoundException('This user has no second factor');
 
 /**
  * The caller's TOTP factor and recovery codes. Enabling or disabling it ends the user's other
@@ -66,9 +68,15 @@ export class MfaEnrolment {
     }
     await this.verifyPassword(caller, currentPassword, context, 'enrol');
     const secret = newTotpSecret();
-    const started = await this.transactions.run((manager) =>
-      this.totp.startEnrolment(manager, caller.id, secret),
-    );
+    const started = await this.transactions
+      .run((manager) => this.totp.startEnrolment(manager, caller.id, secret))
+      .catch((error: unknown) => {
+        // Another enrolment of this user inserted its row between our delete and insert.
+        if (isUniqueViolation(error)) {
+          throw new ConflictException('Another enrolment started at the same moment; start again');
+        }
+        throw error;
+      });
     if (!started) {
       throw alreadyEnabled();
     }
@@ -152,10 +160,14 @@ export class MfaEnrolment {
 
   /** A lost device: the factor goes, and so does every session of the user. */
   async resetByAdmin(userId: string, initiator: Initiator): Promise<void> {
-    await this.users.getById(userId);
+    const user = await this.users.getById(userId);
+    // A pending enrolment is no factor: nothing to reset, nobody to notify.
+    if (!user.mfaEnabled) {
+      throw noFactor();
+    }
     await this.transactions.run(async (manager) => {
       if (!(await this.removeFactor(manager, userId))) {
-        throw new NotFoundException('This user has no second factor');
+        throw noFactor();
       }
       await this.sessions.revokeAllForUser(userId, manager);
       await this.events.publish(
