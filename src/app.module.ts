@@ -22,6 +22,7 @@ import { KeysModule } from './keys/keys.module';
 import { LoggingModule } from './logging/logging.module';
 import { MaintenanceModule } from './maintenance/maintenance.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { MfaModule } from './mfa/mfa.module';
 import { OAuthModule } from './oauth/oauth.module';
 import { PasswordsModule } from './passwords/passwords.module';
 import { PersonalAccessTokensModule } from './personal-access-tokens/personal-access-tokens.module';
@@ -63,6 +64,7 @@ import { UsersModule } from './users/users.module';
     KeysModule,
     TokensModule,
     AuthModule,
+    MfaModule,
     OAuthModule,
     MaintenanceModule,
   ],

@@ -54,6 +54,7 @@ describe('GET /.well-known/oauth-authorization-server', () => {
       'client_credentials',
       'password',
       'refresh_token',
+      'urn:portcullis:params:oauth:grant-type:mfa',
     ]);
     expect(metadata.scopes_supported).toContain('profile');
     expect(metadata.token_endpoint_auth_methods_supported.sort()).toEqual([

@@ -3,6 +3,8 @@ import { AuditEvent } from '../src/audit/entities/audit-event.entity';
 import { PurgeService, SESSION_GRACE_MS } from '../src/maintenance/purge.service';
 import { PersonalAccessToken } from '../src/personal-access-tokens/entities/personal-access-token.entity';
 import { ENDED_TOKEN_RETENTION_MS } from '../src/personal-access-tokens/personal-access-tokens.service';
+import { MfaChallenge } from '../src/mfa/entities/mfa-challenge.entity';
+import { TotpFactor } from '../src/mfa/entities/totp-factor.entity';
 import { RefreshToken } from '../src/sessions/entities/refresh-token.entity';
 import { Session } from '../src/sessions/entities/session.entity';
 import { ThrottleCounter } from '../src/throttling/entities/throttle-counter.entity';
@@ -111,6 +113,42 @@ describe('the scheduled purge', () => {
       [live.id, expiredRecently.id, revokedRecently.id].sort(),
     );
     await t.http.get('/users/me').set(bearer(live.token)).expect(200);
+  });
+
+  it('removes expired mfa_tokens and enrolments left unconfirmed for an hour, and nothing live', async () => {
+    const now = Date.now();
+    const [a, b, c] = await Promise.all([registerUser(t), registerUser(t), registerUser(t)]);
+    const challenges = dataSource.getRepository(MfaChallenge);
+    const challenge = { scope: 'profile', tokenVersion: 0, attempts: 0, clientId: null };
+    await challenges.insert([
+      {
+        ...challenge,
+        tokenHash: 'a'.repeat(64),
+        userId: a.id,
+        createdAt: new Date(now - 600_000),
+        expiresAt: new Date(now - 300_000),
+      },
+      {
+        ...challenge,
+        tokenHash: 'b'.repeat(64),
+        userId: a.id,
+        createdAt: new Date(now),
+        expiresAt: new Date(now + 300_000),
+      },
+    ]);
+    const factors = dataSource.getRepository(TotpFactor);
+    const factor = { secretSealed: 'JBSWY3DPEHPK3PXP', lastUsedStep: null };
+    await factors.insert([
+      { ...factor, userId: a.id, confirmedAt: null, createdAt: new Date(now - 2 * 3_600_000) },
+      { ...factor, userId: b.id, confirmedAt: null, createdAt: new Date(now - 60_000) },
+      { ...factor, userId: c.id, confirmedAt: new Date(now - DAY), createdAt: new Date(now - DAY) },
+    ]);
+
+    const report = await t.app.get(PurgeService).purge(now);
+
+    expect(report).toMatchObject({ mfaChallenges: 1, pendingTotp: 1 });
+    expect((await challenges.find()).map((row) => row.tokenHash)).toEqual(['b'.repeat(64)]);
+    expect((await factors.find()).map((row) => row.userId).sort()).toEqual([b.id, c.id].sort());
   });
 
   it('runs once per interval whichever instances ask, on any number of instances', async () => {

@@ -2,6 +2,8 @@ import { DataSource } from 'typeorm';
 import { PrincipalStateService, StateSource } from '../src/auth/principal-state.service';
 import { READ_REVOCATION_EPOCH } from '../src/auth/revocation-epoch';
 import { PersonalAccessTokenUsage } from '../src/personal-access-tokens/personal-access-token-usage';
+import { TOTP } from 'otpauth';
+import { enrol } from './utils/mfa';
 import { passwordGrant, refreshGrant, TokenPair } from './utils/oauth';
 import { createPersonalAccessToken } from './utils/personal-access-tokens';
 import { bearer, registerUser, startTestApp, TestApp } from './utils/test-app';
@@ -70,6 +72,18 @@ describe('the revocation epoch', () => {
 
     await t.http.delete('/users/me/sessions').set(bearer(refreshed.access_token)).expect(204);
     expect(await epoch()).toBeGreaterThan(before);
+  });
+
+  it('moves when a second factor is turned on, which ends the other sessions at once', async () => {
+    const user = await registerUser(t);
+    const current = await passwordGrant(t, user);
+    const other = await passwordGrant(t, user);
+    await t.http.get('/users/me').set(bearer(other.access_token)).expect(200);
+    const before = await epoch();
+    await enrol(t, user, current.access_token, (secret) => new TOTP({ secret }).generate());
+
+    expect(await epoch()).toBeGreaterThan(before);
+    await t.http.get('/users/me').set(bearer(other.access_token)).expect(401);
   });
 
   it('moves when an access token is revoked', async () => {

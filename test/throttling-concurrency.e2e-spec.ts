@@ -1,11 +1,8 @@
 import type { Response } from 'supertest';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PasswordHasher } from '../src/passwords/password-hasher.service';
-import {
-  IN_FLIGHT_LEASE_MS,
-  IN_FLIGHT_WAIT_MS,
-  loginKeys,
-} from '../src/throttling/login-throttle.service';
+import { IN_FLIGHT_LEASE_MS, IN_FLIGHT_WAIT_MS } from '../src/throttling/failure-counters';
+import { loginKeys } from '../src/throttling/login-throttle.service';
 import { ThrottleClock } from '../src/throttling/throttle-clock';
 import { ThrottleStore } from '../src/throttling/throttle-store';
 import { registerUser, TestApp, uniqueUsername } from './utils/test-app';

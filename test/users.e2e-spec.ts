@@ -28,6 +28,7 @@ const USER_KEYS = [
   'email',
   'fullName',
   'id',
+  'mfaEnabled',
   'roles',
   'updatedAt',
   'username',
@@ -124,6 +125,7 @@ describe('accounts', () => {
         fullName: 'Ada Lovelace',
         roles: ['user'],
         disabled: false,
+        mfaEnabled: false,
       });
       expect(body.id).toMatch(
         /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
@@ -277,6 +279,7 @@ describe('accounts', () => {
     it.each([
       ['roles', { roles: ['admin'] }],
       ['disabled', { disabled: false }],
+      ['mfaEnabled', { mfaEnabled: false }],
       ['id', { id: randomUUID() }],
       ['passwordHash', { passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$abc$def' }],
       ['createdAt', { createdAt: '2000-01-01T00:00:00.000Z' }],

@@ -241,6 +241,19 @@ describe('toErrorResponse', () => {
       expect(response.headers['WWW-Authenticate']).toMatch(/^Bearer /);
     });
 
+    it("adds an error's extra members after error and error_description (mfa_required)", () => {
+      const exception = new OAuthException('mfa_required', 'A second factor is required', 403, {
+        parameters: { mfa_token: 'opaque' },
+      });
+
+      const { status, body } = toErrorResponse(exception, requestTo('oauth'));
+
+      expect(status).toBe(403);
+      expect(JSON.stringify(body)).toBe(
+        '{"error":"mfa_required","error_description":"A second factor is required","mfa_token":"opaque"}',
+      );
+    });
+
     it('challenges with Basic on a 401 invalid_client to a client that used Basic', () => {
       const exception = new OAuthException('invalid_client', 'Client authentication failed', 401);
       const request = requestTo('oauth', { authorization: 'Basic cGNfeDp5' });

@@ -22,6 +22,7 @@ export interface ProblemDetails {
 export interface OAuthErrorBody {
   error: OAuthErrorCode;
   error_description: string;
+  [parameter: string]: string;
 }
 
 export interface ErrorResponse {
@@ -156,7 +157,11 @@ export function toErrorResponse(exception: unknown, request: FastifyRequest): Er
       status,
       contentType: 'application/json; charset=utf-8',
       headers,
-      body: { error, error_description: detail },
+      body: {
+        error,
+        error_description: detail,
+        ...(exception instanceof OAuthException ? exception.parameters : undefined),
+      },
     };
   }
 

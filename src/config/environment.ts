@@ -124,6 +124,24 @@ export class Environment {
 
   @Transform(toInteger)
   @Min(1)
+  @Max(100)
+  @IsInt()
+  MFA_FAILURES_BEFORE_DELAY = 5;
+
+  @Transform(toSeconds)
+  @Min(1)
+  @Max(3600)
+  @IsInt({ message: 'must be a duration from 1 second to 1 hour, such as 30 or 1m' })
+  MFA_FIRST_DELAY = 30;
+
+  @Transform(toSeconds)
+  @Min(1)
+  @Max(86400)
+  @IsInt({ message: 'must be a duration from 1 second to 1 day, such as 3600 or 1h' })
+  MFA_MAX_DELAY = 3600;
+
+  @Transform(toInteger)
+  @Min(1)
   @Max(100000)
   @IsInt()
   TOKEN_REQUESTS_PER_MINUTE = 60;

@@ -23,6 +23,11 @@ import { NextSigningKey1732234400000 } from './migrations/1732234400000-next-sig
 import { ScheduledRuns1732234500000 } from './migrations/1732234500000-scheduled-runs';
 import { PersonalAccessTokens1732234800000 } from './migrations/1732234800000-personal-access-tokens';
 import { PersonalAccessToken } from '../personal-access-tokens/entities/personal-access-token.entity';
+import { SecondFactor1732234700000 } from './migrations/1732234700000-second-factor';
+import { SessionAmr1732234710000 } from './migrations/1732234710000-session-amr';
+import { MfaChallenge } from '../mfa/entities/mfa-challenge.entity';
+import { RecoveryCode } from '../mfa/entities/recovery-code.entity';
+import { TotpFactor } from '../mfa/entities/totp-factor.entity';
 
 export const entities = [
   User,
@@ -34,6 +39,9 @@ export const entities = [
   AuditEvent,
   ThrottleCounter,
   PersonalAccessToken,
+  TotpFactor,
+  RecoveryCode,
+  MfaChallenge,
 ];
 export const migrations = [
   InitialSchema1732233600000,
@@ -47,6 +55,8 @@ export const migrations = [
   NextSigningKey1732234400000,
   ScheduledRuns1732234500000,
   PersonalAccessTokens1732234800000,
+  SecondFactor1732234700000,
+  SessionAmr1732234710000,
 ];
 
 const DEFAULT_TIMEOUT_MS = 5000;

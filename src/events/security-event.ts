@@ -18,6 +18,12 @@ export const SECURITY_EVENT_TYPES = [
   'key_rotated',
   'pat_created',
   'pat_revoked',
+  'mfa_enabled',
+  'mfa_disabled',
+  'mfa_challenge_failed',
+  'recovery_code_used',
+  'recovery_codes_regenerated',
+  'mfa_reset_by_admin',
 ] as const;
 export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
 

@@ -1,5 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { PrivateKeySealing, UnsealableKeyError } from './private-key-sealing';
+import { UnsealableSecretError } from '../common/secret-sealing';
+import { PrivateKeySealing } from './private-key-sealing';
 
 const OLD_SECRET = 'the key-encryption secret of last year, long enough';
 const NEW_SECRET = 'the key-encryption secret of this year, long enough';
@@ -29,7 +30,7 @@ describe('PrivateKeySealing', () => {
 
   it('does not open a sealed key copied onto another kid', () => {
     const sealing = new PrivateKeySealing([NEW_SECRET]);
-    expect(() => sealing.open('k2', sealing.seal('k1', PEM))).toThrow(UnsealableKeyError);
+    expect(() => sealing.open('k2', sealing.seal('k1', PEM))).toThrow(UnsealableSecretError);
   });
 
   it('does not open a sealed key with a flipped byte', () => {
@@ -37,8 +38,8 @@ describe('PrivateKeySealing', () => {
     const stored = sealing.seal('k1', PEM);
     const at = stored.length - 30;
     const flipped = `${stored.slice(0, at)}${stored[at] === 'A' ? 'B' : 'A'}${stored.slice(at + 1)}`;
-    expect(() => sealing.open('k1', flipped)).toThrow(UnsealableKeyError);
-    expect(() => sealing.open('k1', stored.slice(0, 40))).toThrow(UnsealableKeyError);
+    expect(() => sealing.open('k1', flipped)).toThrow(UnsealableSecretError);
+    expect(() => sealing.open('k1', stored.slice(0, 40))).toThrow(UnsealableSecretError);
   });
 
   it('seals with the first secret, opens with any, and tells which values to seal again', () => {

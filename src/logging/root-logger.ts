@@ -21,6 +21,12 @@ const REDACTED_PATHS = [
     'clientSecret',
     'secret',
     'authorization',
+    'mfa_token',
+    'otp',
+    'recovery_code',
+    'code',
+    'recoveryCodes',
+    'otpauthUri',
   ].flatMap((field) => [field, `*.${field}`]),
 ];
 

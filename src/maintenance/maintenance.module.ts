@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
+import { MfaModule } from '../mfa/mfa.module';
 import { PersonalAccessTokensModule } from '../personal-access-tokens/personal-access-tokens.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { ThrottleStoreModule } from '../throttling/throttle-store.module';
@@ -11,6 +12,7 @@ import { ScheduledRuns } from './scheduled-runs';
 @Module({
   imports: [
     AuditModule,
+    MfaModule,
     SessionsModule,
     ThrottleStoreModule,
     TokensModule,

@@ -2,6 +2,8 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/comm
 import type { ConfigType } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { AuditService } from '../audit/audit.service';
+import { MfaChallenges } from '../mfa/mfa-challenges.service';
+import { TotpFactors } from '../mfa/totp-factors.service';
 import { operationsConfig } from '../config/operations.config';
 import { PersonalAccessTokensService } from '../personal-access-tokens/personal-access-tokens.service';
 import { SessionsService } from '../sessions/sessions.service';
@@ -13,7 +15,13 @@ import { ScheduledRuns } from './scheduled-runs';
 export const SESSION_GRACE_MS = 24 * 3600_000;
 
 export type PurgeReport = Record<
-  'sessions' | 'denylist' | 'throttleCounters' | 'audit' | 'personalAccessTokens',
+  | 'sessions'
+  | 'denylist'
+  | 'throttleCounters'
+  | 'audit'
+  | 'personalAccessTokens'
+  | 'mfaChallenges'
+  | 'pendingTotp',
   number
 >;
 
@@ -33,6 +41,8 @@ export class PurgeService implements OnApplicationBootstrap {
     private readonly throttle: ThrottleStore,
     private readonly audit: AuditService,
     private readonly personalAccessTokens: PersonalAccessTokensService,
+    private readonly mfaChallenges: MfaChallenges,
+    private readonly totpFactors: TotpFactors,
     @Inject(operationsConfig.KEY) private readonly config: ConfigType<typeof operationsConfig>,
   ) {}
 
@@ -65,6 +75,8 @@ export class PurgeService implements OnApplicationBootstrap {
       throttleCounters: await this.throttle.purgeExpired(now),
       audit: await this.audit.purgeExpired(now),
       personalAccessTokens: await this.personalAccessTokens.purge(now),
+      mfaChallenges: await this.mfaChallenges.purgeExpired(now),
+      pendingTotp: await this.totpFactors.purgePending(now),
     };
   }
 }

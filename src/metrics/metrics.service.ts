@@ -5,7 +5,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { PasswordHasher } from '../passwords/password-hasher.service';
 
 export const LOGIN_OUTCOMES = ['success', 'credentials', 'disabled', 'throttled'] as const;
-export const GRANTS = ['password', 'refresh_token', 'client_credentials'] as const;
+export const GRANTS = ['password', 'mfa', 'refresh_token', 'client_credentials'] as const;
 
 /** Not prom-client's global registry: several apps in one process (the e2e tests) would collide. */
 @Injectable()

@@ -3,6 +3,7 @@ import { PassportModule } from '@nestjs/passport';
 import { AuthModule } from '../auth/auth.module';
 import { ClientsModule } from '../clients/clients.module';
 import { PersonalAccessTokensModule } from '../personal-access-tokens/personal-access-tokens.module';
+import { MfaModule } from '../mfa/mfa.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { ThrottlingModule } from '../throttling/throttling.module';
 import { TokensModule } from '../tokens/tokens.module';
@@ -10,6 +11,7 @@ import { UsersModule } from '../users/users.module';
 import { ClientAuthentication } from './client-authentication';
 import { DiscoveryController } from './discovery.controller';
 import { ClientCredentialsGrant } from './grants/client-credentials.grant';
+import { MfaGrant } from './grants/mfa.grant';
 import { PasswordGrant } from './grants/password.grant';
 import { RefreshTokenGrant } from './grants/refresh-token.grant';
 import { LocalStrategy } from './local.strategy';
@@ -28,6 +30,7 @@ import { TokenController } from './token.controller';
     ClientsModule,
     ThrottlingModule,
     PersonalAccessTokensModule,
+    MfaModule,
   ],
   controllers: [TokenController, TokenInspectionController, DiscoveryController],
   providers: [
@@ -35,6 +38,7 @@ import { TokenController } from './token.controller';
     PasswordGrant,
     RefreshTokenGrant,
     ClientCredentialsGrant,
+    MfaGrant,
     LocalStrategy,
     TokenRevocationService,
     TokenIntrospectionService,

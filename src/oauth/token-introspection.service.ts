@@ -4,7 +4,7 @@ import { PrincipalsService } from '../auth/principals.service';
 import { isDatabaseUnavailable } from '../common/database-unavailable';
 import { appConfig } from '../config/app.config';
 import { PERSONAL_ACCESS_TOKEN_SHAPE } from '../personal-access-tokens/personal-access-token';
-import { isAccountCurrent, isSessionLive } from '../sessions/session-liveness';
+import { amrOf, isAccountCurrent, isSessionLive } from '../sessions/session-liveness';
 import { RefreshRotationService } from '../sessions/refresh-rotation.service';
 import { AccessTokensService } from '../tokens/access-tokens.service';
 import { UsersService } from '../users/users.service';
@@ -54,6 +54,7 @@ export class TokenIntrospectionService {
         scope: claims.scope,
         client_id: claims.client_id,
         username: principal.kind === 'user' ? principal.user.username : undefined,
+        amr: claims.amr,
         exp: claims.exp,
         iat: claims.iat,
         iss: claims.iss,
@@ -109,6 +110,7 @@ export class TokenIntrospectionService {
       token_type: 'refresh_token',
       sub: user.id,
       username: user.username,
+      amr: amrOf(session),
       scope: session.scope,
       client_id: session.clientId ?? undefined,
       exp: Math.floor(refresh.expiresAt.getTime() / 1000),

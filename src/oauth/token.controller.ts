@@ -16,9 +16,10 @@ import { OAuthException } from '../common/oauth.exception';
 import { requestContext } from '../common/request-context';
 import { TokenBudgetGuard } from '../throttling/token-budget.guard';
 import { ClientAuthentication } from './client-authentication';
-import { GrantType, TokenRequestDto } from './dto/token-request.dto';
+import { GrantType, MFA_GRANT_TYPE, TokenRequestDto } from './dto/token-request.dto';
 import { TokenResponseDto } from './dto/token-response.dto';
 import { ClientCredentialsGrant } from './grants/client-credentials.grant';
+import { MfaGrant } from './grants/mfa.grant';
 import { PasswordGrant } from './grants/password.grant';
 import { RefreshTokenGrant } from './grants/refresh-token.grant';
 import { TokenGrant } from './grants/token-grant';
@@ -34,11 +35,13 @@ export class TokenController {
     password: PasswordGrant,
     refreshToken: RefreshTokenGrant,
     clientCredentials: ClientCredentialsGrant,
+    mfa: MfaGrant,
   ) {
     this.grants = {
       password,
       refresh_token: refreshToken,
       client_credentials: clientCredentials,
+      [MFA_GRANT_TYPE]: mfa,
     };
   }
 
@@ -49,11 +52,15 @@ export class TokenController {
   // The per-IP budget comes first, before the request costs a query or a hash.
   @UseGuards(TokenBudgetGuard)
   @ApiOperation({
-    summary: 'Issue tokens (RFC 6749): password (the default), refresh_token, client_credentials',
+    summary:
+      'Issue tokens (RFC 6749): password (the default), refresh_token, client_credentials, and ' +
+      'the second factor',
     description:
       'Clients authenticate with HTTP Basic or client_id/client_secret in the body; optional for ' +
       'the password and refresh grants. A refresh token can be used once: presenting it again ' +
-      'revokes its whole session.',
+      'revokes its whole session. For an account with a second factor, the right password ' +
+      `answers 403 mfa_required with an mfa_token; then grant_type=${MFA_GRANT_TYPE} with ` +
+      'mfa_token and otp (or recovery_code) answers the tokens.',
   })
   @ApiConsumes(...FORM_OR_JSON)
   @ApiOptionalClientAuth()
@@ -61,7 +68,8 @@ export class TokenController {
   @ApiBadRequestResponse({
     type: OAuthErrorDto,
     description:
-      'invalid_request, invalid_grant, invalid_scope, unauthorized_client, unsupported_grant_type',
+      'invalid_request, invalid_grant (also a wrong second-factor code, or a spent, expired or ' +
+      "another client's mfa_token), invalid_scope, unauthorized_client, unsupported_grant_type",
   })
   @ApiUnauthorizedResponse({
     type: OAuthErrorDto,
@@ -69,12 +77,15 @@ export class TokenController {
   })
   @ApiForbiddenResponse({
     type: OAuthErrorDto,
-    description: 'access_denied: the account is disabled',
+    description:
+      'access_denied: the account is disabled; mfa_required: the password was right and the ' +
+      'account has a second factor (the body carries mfa_token, valid 5 minutes, single use)',
   })
   @ApiTooManyRequestsResponse({
     type: OAuthErrorDto,
     description:
-      'slow_down: too many failures for this username, or too many requests from this IP; see Retry-After',
+      'slow_down: too many failures for this username, too many wrong codes for this account ' +
+      'or IP, or too many requests from this IP; see Retry-After',
   })
   async token(
     @Body() body: TokenRequestDto,

@@ -62,6 +62,7 @@ describe.each(databases)('PreparedStatements on %s', (type) => {
       clientId: null,
       scope: 'openid profile',
       tokenVersion: 3,
+      amr: 'pwd otp',
       createdAt: at('2026-11-22T08:15:30.123Z'),
       lastUsedAt: at('2026-11-22T08:15:30.456Z'),
       expiresAt: at('2026-12-22T08:15:30.789Z'),

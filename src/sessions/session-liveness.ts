@@ -18,3 +18,8 @@ export const LIVE_SESSION_SQL = '"revokedAt" IS NULL AND "expiresAt" > :now';
 export function isAccountCurrent(session: Session, user: User | null): user is User {
   return user !== null && !user.disabled && user.tokenVersion === session.tokenVersion;
 }
+
+/** The session's RFC 8176 methods, as its access tokens carry them. */
+export function amrOf(session: Session): string[] {
+  return session.amr.split(' ');
+}

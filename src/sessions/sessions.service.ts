@@ -2,7 +2,7 @@ import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { EntityManager, IsNull, MoreThan, Repository } from 'typeorm';
+import { EntityManager, IsNull, MoreThan, Not, Repository } from 'typeorm';
 import { authConfig } from '../config/auth.config';
 import { RequestContext } from '../common/request-context';
 import { deleteInBatches } from '../database/batched-delete';
@@ -20,6 +20,15 @@ import {
   unlessDeletedMeanwhile,
 } from './refresh-tokens';
 import { liveSessionWhere } from './session-liveness';
+
+export interface SessionStart {
+  user: User;
+  clientId: string | null;
+  scope: string;
+  /** RFC 8176 authentication methods of the login. */
+  amr: readonly string[];
+  context: RequestContext;
+}
 
 /** Sessions are refresh-token families: one per login. */
 @Injectable()
@@ -42,10 +51,21 @@ export class SessionsService {
    * A login: a new family with its first refresh token, recorded by `event` in the same
    * transaction. Null when the account was deleted after its password was checked.
    */
-  async start(
-    input: { user: User; clientId: string | null; scope: string; context: RequestContext },
+  start(
+    input: SessionStart,
     event: (session: Session) => SecurityEvent,
   ): Promise<IssuedRefresh | null> {
+    return unlessDeletedMeanwhile(() =>
+      this.transactions.run((manager) => this.startWithin(manager, input, event)),
+    );
+  }
+
+  /** start(), inside the caller's transaction (whose foreign-key failures are the caller's). */
+  async startWithin(
+    manager: EntityManager,
+    input: SessionStart,
+    event: (session: Session) => SecurityEvent,
+  ): Promise<IssuedRefresh> {
     const now = new Date();
     const session: Session = {
       id: randomUUID(),
@@ -53,6 +73,7 @@ export class SessionsService {
       clientId: input.clientId,
       scope: input.scope,
       tokenVersion: input.user.tokenVersion,
+      amr: input.amr.join(' '),
       createdAt: now,
       lastUsedAt: now,
       expiresAt: new Date(now.getTime() + this.config.refreshTokenTtl * 1000),
@@ -61,14 +82,10 @@ export class SessionsService {
       ip: input.context.ip,
     };
     const { row, token } = refreshTokenRow(session, now, this.config.refreshIdleTtl);
-    return unlessDeletedMeanwhile(() =>
-      this.transactions.run(async (manager) => {
-        await this.insertSession(session, manager);
-        await this.insertToken(row, manager);
-        await this.events.publish(event(session), manager);
-        return { session, refreshToken: token, access: plannedAccess(now) };
-      }),
-    );
+    await this.insertSession(session, manager);
+    await this.insertToken(row, manager);
+    await this.events.publish(event(session), manager);
+    return { session, refreshToken: token, access: plannedAccess(now) };
   }
 
   listForUser(user: User): Promise<Session[]> {
@@ -121,6 +138,23 @@ export class SessionsService {
     await (transaction ?? this.sessions.manager).update(
       Session,
       { userId, revokedAt: IsNull() },
+      { revokedAt: new Date() },
+    );
+  }
+
+  /** Every session of the user but `keepSessionId` (the caller's own, when it has one). */
+  async revokeOthersForUser(
+    userId: string,
+    keepSessionId: string | undefined,
+    transaction: EntityManager,
+  ): Promise<void> {
+    if (keepSessionId === undefined) {
+      await this.revokeAllForUser(userId, transaction);
+      return;
+    }
+    await transaction.update(
+      Session,
+      { userId, revokedAt: IsNull(), id: Not(keepSessionId) },
       { revokedAt: new Date() },
     );
   }

@@ -2,8 +2,10 @@ import { Module } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { throttlingConfig } from '../config/throttling.config';
+import { FailureCounters } from './failure-counters';
 import { LoginThrottle } from './login-throttle.service';
 import { RequestBudgets } from './request-budgets.service';
+import { SecondFactorThrottle } from './second-factor-throttle.service';
 import { StoreThrottlerStorage } from './store-throttler-storage';
 import { ThrottleStoreModule } from './throttle-store.module';
 import { TOKEN_BUDGET_WINDOW_MS, TokenBudgetGuard } from './token-budget.guard';
@@ -27,7 +29,13 @@ import { TOKEN_BUDGET_WINDOW_MS, TokenBudgetGuard } from './token-budget.guard';
       }),
     }),
   ],
-  providers: [LoginThrottle, TokenBudgetGuard, RequestBudgets],
-  exports: [LoginThrottle, TokenBudgetGuard, RequestBudgets],
+  providers: [
+    FailureCounters,
+    LoginThrottle,
+    SecondFactorThrottle,
+    TokenBudgetGuard,
+    RequestBudgets,
+  ],
+  exports: [LoginThrottle, SecondFactorThrottle, TokenBudgetGuard, RequestBudgets],
 })
 export class ThrottlingModule {}

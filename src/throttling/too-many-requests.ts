@@ -3,6 +3,7 @@ import { OAuthException } from '../common/oauth.exception';
 import { retryAfterSeconds } from './throttle-policy';
 
 export const LOGIN_THROTTLED = 'Too many failed login attempts; try again later';
+export const MFA_THROTTLED = 'Too many wrong codes; try again later';
 export const BUDGET_EXCEEDED = 'Too many requests from this address; try again later';
 
 // RFC 6749 has no code for rate limiting; `slow_down` is the token endpoint's registered one for

@@ -17,6 +17,8 @@ export interface AccessTokenClaims {
   token_version?: number;
   /** Revoking this session (refresh-token family) ends the token. */
   sid?: string;
+  /** RFC 8176 authentication methods of the session's login. */
+  amr?: string[];
 }
 
 /** Why a token was refused; never shown to the caller. */
@@ -26,6 +28,9 @@ export class RejectedTokenError extends Error {
 
 const isOptional = (value: unknown, type: 'string' | 'number'): boolean =>
   value === undefined || typeof value === type;
+
+const isOptionalStrings = (value: unknown): boolean =>
+  value === undefined || (Array.isArray(value) && value.every((item) => typeof item === 'string'));
 
 // What a signature cannot vouch for: the claims relied on are present and typed, and `iat` is not
 // in the future (the JWT library does not check that).
@@ -43,7 +48,8 @@ export function accessTokenClaims(payload: unknown, lifetimeSeconds: number): Ac
     !isOptional(claims.sid, 'string') ||
     !isOptional(claims.client_id, 'string') ||
     !isOptional(claims.preferred_username, 'string') ||
-    !isOptional(claims.token_version, 'number')
+    !isOptional(claims.token_version, 'number') ||
+    !isOptionalStrings(claims.amr)
   ) {
     throw new RejectedTokenError('The token lacks a claim the service relies on');
   }

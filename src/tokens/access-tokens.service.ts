@@ -60,7 +60,12 @@ export class AccessTokensService {
   issueForUser(
     user: User,
     scope: string,
-    binding: { sessionId?: string; clientId?: string | null; planned?: PlannedIssue } = {},
+    binding: {
+      sessionId?: string;
+      clientId?: string | null;
+      amr?: readonly string[];
+      planned?: PlannedIssue;
+    } = {},
   ): Promise<IssuedAccessToken> {
     const claims: IssuedClaims = {
       scope,
@@ -69,6 +74,7 @@ export class AccessTokensService {
       token_version: user.tokenVersion,
       sid: binding.sessionId,
       client_id: binding.clientId ?? undefined,
+      amr: binding.amr && [...binding.amr],
     };
     return this.issue(user.id, claims, binding.planned);
   }

@@ -1,7 +1,7 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { QueryFailedError, Repository } from 'typeorm';
+import { EntityManager, QueryFailedError, Repository } from 'typeorm';
 import { ADMIN_ROLE, DEFAULT_ROLES } from '../auth/roles';
 import { RequestContext } from '../common/request-context';
 import { isUniqueViolation } from '../database/constraint-violations';
@@ -217,6 +217,12 @@ export class UsersService {
   // Only over the verified hash: a login must not put back a password changed meanwhile.
   async replacePasswordHash(id: string, verifiedHash: string, passwordHash: string): Promise<void> {
     await this.users.update({ id, passwordHash: verifiedHash }, touched({ passwordHash }));
+  }
+
+  /** In the transaction of the factor's change; false when the user is gone. */
+  async setMfaEnabled(id: string, enabled: boolean, manager: EntityManager): Promise<boolean> {
+    const { affected } = await manager.update(User, { id }, touched({ mfaEnabled: enabled }));
+    return affected === 1;
   }
 
   async remove(id: string, initiator: Initiator): Promise<void> {

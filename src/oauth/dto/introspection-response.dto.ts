@@ -26,6 +26,14 @@ export class IntrospectionResponseDto {
   @ApiPropertyOptional()
   username?: string;
 
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['pwd', 'otp'],
+    description:
+      "RFC 8176 methods of the user's login: pwd, plus otp (TOTP) or mfa (recovery code)",
+  })
+  amr?: string[];
+
   @ApiPropertyOptional({ type: 'integer', description: 'Seconds since the epoch' })
   exp?: number;
 

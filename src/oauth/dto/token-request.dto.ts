@@ -4,7 +4,14 @@ import { IgnoresUnknownFields } from '../../common/validation.pipe';
 import { SingleLineText } from '../../common/single-line-text.decorator';
 import { ClientAuthenticationBody, LEFT_EMPTY } from './client-authentication-body';
 
-export const GRANT_TYPES = ['password', 'refresh_token', 'client_credentials'] as const;
+/** The second step of a password login whose account has a second factor (docs/api.md). */
+export const MFA_GRANT_TYPE = 'urn:portcullis:params:oauth:grant-type:mfa';
+export const GRANT_TYPES = [
+  'password',
+  'refresh_token',
+  'client_credentials',
+  MFA_GRANT_TYPE,
+] as const;
 export type GrantType = (typeof GRANT_TYPES)[number];
 
 @IgnoresUnknownFields()
@@ -44,4 +51,31 @@ export class TokenRequestDto extends ClientAuthenticationBody {
   @IsOptional()
   @IsString()
   refresh_token?: string;
+
+  @ApiPropertyOptional({
+    ...LEFT_EMPTY,
+    description: `grant_type=${MFA_GRANT_TYPE}: the mfa_token of the password step's 403`,
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  mfa_token?: string;
+
+  @ApiPropertyOptional({
+    ...LEFT_EMPTY,
+    description: `grant_type=${MFA_GRANT_TYPE}: a code from the authenticator app`,
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  otp?: string;
+
+  @ApiPropertyOptional({
+    ...LEFT_EMPTY,
+    description: `grant_type=${MFA_GRANT_TYPE}: a recovery code, instead of otp`,
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  recovery_code?: string;
 }

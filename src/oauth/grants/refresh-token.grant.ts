@@ -1,7 +1,7 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { OAuthException } from '../../common/oauth.exception';
 import { SecurityEvents } from '../../events/security-events.service';
-import { isAccountCurrent } from '../../sessions/session-liveness';
+import { amrOf, isAccountCurrent } from '../../sessions/session-liveness';
 import { RefreshRotationService } from '../../sessions/refresh-rotation.service';
 import { SessionsService } from '../../sessions/sessions.service';
 import { AccessTokensService } from '../../tokens/access-tokens.service';
@@ -76,6 +76,7 @@ export class RefreshTokenGrant implements TokenGrant {
     const issued = await this.accessTokens.issueForUser(user, scope, {
       sessionId: session.id,
       clientId: session.clientId,
+      amr: amrOf(session),
       planned: redemption.access,
     });
     const owner = { userId: user.id, clientId: session.clientId, context };

@@ -22,6 +22,10 @@ export class Session {
   @Column({ type: 'integer', default: 0 })
   tokenVersion: number;
 
+  /** RFC 8176 methods of the login, space-separated: every access token of the session says them. */
+  @Column({ type: 'varchar', length: 64, default: 'pwd' })
+  amr: string;
+
   @Column({ type: Date })
   createdAt: Date;
 

@@ -11,6 +11,7 @@ function account(overrides: Partial<User> = {}): User {
     passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA',
     roles: ['user'],
     disabled: false,
+    mfaEnabled: true,
     passwordChangedAt: new Date('2026-01-01T00:00:00.000Z'),
     tokenVersion: 3,
     createdAt: new Date('2026-01-01T00:00:00.000Z'),
@@ -26,6 +27,7 @@ const ANSWER = {
   fullName: 'Ada Lovelace',
   roles: ['user'],
   disabled: false,
+  mfaEnabled: true,
   createdAt: '2026-01-01T00:00:00.000Z',
   updatedAt: '2026-01-02T03:04:05.678Z',
 };

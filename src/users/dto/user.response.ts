@@ -20,6 +20,9 @@ export class UserResponse {
   @ApiProperty()
   disabled: boolean;
 
+  @ApiProperty({ description: 'Whether logging in needs a second factor (TOTP)' })
+  mfaEnabled: boolean;
+
   @ApiProperty({ format: 'date-time' })
   createdAt: string;
 
@@ -47,6 +50,7 @@ export function toUserResponse(user: User): UserResponse {
     fullName: user.fullName,
     roles: user.roles,
     disabled: user.disabled,
+    mfaEnabled: user.mfaEnabled,
     createdAt: user.createdAt.toISOString(),
     updatedAt: user.updatedAt.toISOString(),
   };

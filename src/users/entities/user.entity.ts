@@ -35,6 +35,10 @@ export class User {
   @Column({ type: 'integer', default: 0 })
   tokenVersion: number;
 
+  /** Set with the TOTP factor's confirmation, in its transaction: the login reads no other row. */
+  @Column({ type: 'boolean', default: false })
+  mfaEnabled: boolean;
+
   @CreateDateColumn()
   createdAt: Date;
 
