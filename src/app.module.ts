@@ -20,10 +20,12 @@ import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { KeysModule } from './keys/keys.module';
 import { LoggingModule } from './logging/logging.module';
+import { MailModule } from './mail/mail.module';
 import { MaintenanceModule } from './maintenance/maintenance.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { OAuthModule } from './oauth/oauth.module';
 import { PasswordsModule } from './passwords/passwords.module';
+import { RecoveryModule } from './recovery/recovery.module';
 import { SessionsModule } from './sessions/sessions.module';
 import { ThrottlingModule } from './throttling/throttling.module';
 import { TokensModule } from './tokens/tokens.module';
@@ -52,6 +54,7 @@ import { UsersModule } from './users/users.module';
     EventsModule,
     AuditModule,
     MetricsModule,
+    MailModule,
     HealthModule,
     PasswordsModule,
     ThrottlingModule,
@@ -62,6 +65,7 @@ import { UsersModule } from './users/users.module';
     TokensModule,
     AuthModule,
     OAuthModule,
+    RecoveryModule,
     MaintenanceModule,
   ],
   providers: [

@@ -14,6 +14,8 @@ import { RefreshToken } from '../sessions/entities/refresh-token.entity';
 import { Session } from '../sessions/entities/session.entity';
 import { RevokedAccessToken } from '../tokens/entities/revoked-access-token.entity';
 import { ThrottleCounter } from '../throttling/entities/throttle-counter.entity';
+import { OutboxMessage } from '../mail/entities/outbox-message.entity';
+import { AccountToken } from '../recovery/entities/account-token.entity';
 import { Throttling1732233900000 } from './migrations/1732233900000-throttling';
 import { RevocationEpoch1732234000000 } from './migrations/1732234000000-revocation-epoch';
 import { SessionTokenVersion1732234100000 } from './migrations/1732234100000-session-token-version';
@@ -21,6 +23,7 @@ import { PublicClients1732234200000 } from './migrations/1732234200000-public-cl
 import { ThrottleInFlight1732234300000 } from './migrations/1732234300000-throttle-in-flight';
 import { NextSigningKey1732234400000 } from './migrations/1732234400000-next-signing-key';
 import { ScheduledRuns1732234500000 } from './migrations/1732234500000-scheduled-runs';
+import { MailOutboxAndAccountTokens1732234600000 } from './migrations/1732234600000-mail-outbox-and-account-tokens';
 
 export const entities = [
   User,
@@ -31,6 +34,8 @@ export const entities = [
   Client,
   AuditEvent,
   ThrottleCounter,
+  OutboxMessage,
+  AccountToken,
 ];
 export const migrations = [
   InitialSchema1732233600000,
@@ -43,6 +48,7 @@ export const migrations = [
   ThrottleInFlight1732234300000,
   NextSigningKey1732234400000,
   ScheduledRuns1732234500000,
+  MailOutboxAndAccountTokens1732234600000,
 ];
 
 const DEFAULT_TIMEOUT_MS = 5000;

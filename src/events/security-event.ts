@@ -16,6 +16,13 @@ export const SECURITY_EVENT_TYPES = [
   'client_created',
   'client_deleted',
   'key_rotated',
+  'password_reset_requested',
+  'password_reset',
+  'email_verified',
+  'mail_failed',
+  'mfa_enabled',
+  'mfa_disabled',
+  'mfa_reset_by_admin',
 ] as const;
 export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
 

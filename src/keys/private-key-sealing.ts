@@ -11,10 +11,10 @@ interface SealingKey {
 
 export class UnsealableKeyError extends Error {}
 
-function sealingKey(secret: string): SealingKey {
-  const key = Buffer.from(
-    hkdfSync('sha256', secret, '', 'portcullis private signing key encryption', 32),
-  );
+const SIGNING_KEY_PURPOSE = 'portcullis private signing key encryption';
+
+function sealingKey(secret: string, purpose: string): SealingKey {
+  const key = Buffer.from(hkdfSync('sha256', secret, '', purpose, 32));
   // Names the secret in each sealed value, so a start can tell which rows to seal again.
   const id = createHmac('sha256', key).update('key id').digest('base64url').slice(0, 12);
   return { id, key };
@@ -23,13 +23,14 @@ function sealingKey(secret: string): SealingKey {
 /**
  * Private signing keys at rest: AES-256-GCM under KEY_ENCRYPTION_KEY, bound to their kid so that a
  * sealed key copied onto another row does not open. The first secret seals; every one opens.
- * Without a secret, keys are stored as PEM.
+ * Without a secret, keys are stored as PEM. Another `purpose` (the mail outbox) derives keys of
+ * its own from the same secrets, so a value sealed for one use never opens for another.
  */
 export class PrivateKeySealing {
   private readonly keys: SealingKey[];
 
-  constructor(secrets: readonly string[]) {
-    this.keys = secrets.map(sealingKey);
+  constructor(secrets: readonly string[], purpose = SIGNING_KEY_PURPOSE) {
+    this.keys = secrets.map((secret) => sealingKey(secret, purpose));
   }
 
   get enabled(): boolean {
