@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
+import { RecoveryModule } from '../recovery/recovery.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { ThrottleStoreModule } from '../throttling/throttle-store.module';
 import { TokensModule } from '../tokens/tokens.module';
@@ -8,7 +9,7 @@ import { ScheduledRuns } from './scheduled-runs';
 
 /** Jobs on a schedule, each run by one instance at a time. */
 @Module({
-  imports: [AuditModule, SessionsModule, ThrottleStoreModule, TokensModule],
+  imports: [AuditModule, RecoveryModule, SessionsModule, ThrottleStoreModule, TokensModule],
   providers: [ScheduledRuns, PurgeService],
   exports: [ScheduledRuns, PurgeService],
 })

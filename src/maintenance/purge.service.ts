@@ -3,6 +3,8 @@ import type { ConfigType } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { AuditService } from '../audit/audit.service';
 import { operationsConfig } from '../config/operations.config';
+import { Outbox } from '../mail/outbox.service';
+import { AccountTokens } from '../recovery/account-tokens.service';
 import { SessionsService } from '../sessions/sessions.service';
 import { ThrottleStore } from '../throttling/throttle-store';
 import { AccessTokenDenylist } from '../tokens/access-token-denylist';
@@ -11,7 +13,10 @@ import { ScheduledRuns } from './scheduled-runs';
 /** Ended sessions and expired refresh tokens are kept this long: a replay is still recognised. */
 export const SESSION_GRACE_MS = 24 * 3600_000;
 
-export type PurgeReport = Record<'sessions' | 'denylist' | 'throttleCounters' | 'audit', number>;
+export type PurgeReport = Record<
+  'sessions' | 'denylist' | 'throttleCounters' | 'audit' | 'accountTokens' | 'mail',
+  number
+>;
 
 /**
  * Every expiring row goes on a schedule that each instance keeps and one instance runs
@@ -28,6 +33,8 @@ export class PurgeService implements OnApplicationBootstrap {
     private readonly denylist: AccessTokenDenylist,
     private readonly throttle: ThrottleStore,
     private readonly audit: AuditService,
+    private readonly accountTokens: AccountTokens,
+    private readonly outbox: Outbox,
     @Inject(operationsConfig.KEY) private readonly config: ConfigType<typeof operationsConfig>,
   ) {}
 
@@ -59,6 +66,8 @@ export class PurgeService implements OnApplicationBootstrap {
       denylist: await this.denylist.purgeExpired(now),
       throttleCounters: await this.throttle.purgeExpired(now),
       audit: await this.audit.purgeExpired(now),
+      accountTokens: await this.accountTokens.purgeExpired(now),
+      mail: await this.outbox.purgeFinished(now),
     };
   }
 }

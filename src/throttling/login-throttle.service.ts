@@ -110,6 +110,18 @@ export class LoginThrottle {
     return result;
   }
 
+  /**
+   * A proven owner (a completed password reset) starts afresh: the account's count and delay, and
+   * those of the owner's address, are cleared. Attempts in flight keep their places (generation
+   * -1 matches none of them).
+   */
+  async forgive(username: string, context: RequestContext): Promise<void> {
+    const keys = loginKeys(username, context.ip);
+    await orUnavailable(
+      Promise.all([keys.account, keys.pair].map((key) => this.store.recordSuccess(key, -1))),
+    );
+  }
+
   // An attempt beyond the places waits for the checks in flight: a success lets it through, the
   // failures that use up the allowance get it refused (docs/security.md, Throttling).
   private async reserve(

@@ -1,6 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { ADMIN_ROLE } from '../../auth/roles';
 import { Client } from '../../clients/entities/client.entity';
+import { OAuthException } from '../../common/oauth.exception';
 import { RequestContext } from '../../common/request-context';
+import { mailConfig } from '../../config/mail.config';
 import { SecurityEvents } from '../../events/security-events.service';
 import { SessionsService } from '../../sessions/sessions.service';
 import { LoginThrottle } from '../../throttling/login-throttle.service';
@@ -21,6 +25,7 @@ export class PasswordGrant implements TokenGrant {
     private readonly sessions: SessionsService,
     private readonly accessTokens: AccessTokensService,
     private readonly events: SecurityEvents,
+    @Inject(mailConfig.KEY) private readonly mail: ConfigType<typeof mailConfig>,
   ) {}
 
   async issue({ body, client, request, context }: GrantRequest): Promise<TokenResponseDto> {
@@ -36,7 +41,32 @@ export class PasswordGrant implements TokenGrant {
     const user = await this.loginThrottle.attempt(username, context, () =>
       authenticateLocally(request),
     );
+    await this.requireVerifiedEmail(user, client, context);
     return this.startSession(user, client, body.scope, context);
+  }
+
+  // Only after the password was checked: the 403 says the password was right. Administrators
+  // are exempt, so that REQUIRE_VERIFIED_EMAIL cannot lock the operator out (docs/security.md).
+  private async requireVerifiedEmail(
+    user: User,
+    client: Client | undefined,
+    context: RequestContext,
+  ): Promise<void> {
+    if (!this.mail.requireVerifiedEmail || user.emailVerified || user.roles.includes(ADMIN_ROLE)) {
+      return;
+    }
+    await this.events.publish({
+      type: 'login_failed',
+      userId: user.id,
+      clientId: client?.clientId ?? null,
+      context,
+      detail: { outcome: 'failure', reason: 'unverified_email', username: user.normalizedUsername },
+    });
+    throw new OAuthException(
+      'access_denied',
+      'Verify your email address first: follow the link in the verification mail',
+      HttpStatus.FORBIDDEN,
+    );
   }
 
   private async startSession(
