@@ -6,9 +6,9 @@ import {
   credentialsOf,
   login,
   registerUser,
+  registerWithEmail,
   startTestApp,
   TestApp,
-  uniqueUsername,
 } from './utils/test-app';
 
 const NEW_PASSWORD = 'a completely fresh passphrase';
@@ -30,10 +30,7 @@ describe('password reset by mail (a real SMTP server)', () => {
     await smtp.stop();
   });
 
-  const newUser = () => {
-    const email = `${uniqueUsername('reset')}@example.com`;
-    return registerUser(t, { email }).then((user) => ({ ...user, email }));
-  };
+  const newUser = () => registerWithEmail(t, 'reset');
   const requestReset = (body: object) => t.http.post('/auth/password-reset').send(body).expect(202);
   const confirm = (token: string, newPassword = NEW_PASSWORD) =>
     t.http.post('/auth/password-reset/confirm').send({ token, newPassword });

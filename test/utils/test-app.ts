@@ -172,3 +172,12 @@ export const credentialsOf = ({ username, password }: Credentials): Credentials 
 });
 
 export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+/** A registered user with an address of its own (the service mails it a verification link). */
+export async function registerWithEmail(
+  t: HttpOf,
+  prefix = 'mail',
+): Promise<Credentials & { id: string; email: string }> {
+  const email = `${uniqueUsername(prefix)}@example.com`;
+  return { ...(await registerUser(t, { email })), email };
+}
