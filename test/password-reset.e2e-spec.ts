@@ -62,6 +62,27 @@ describe('password reset by mail (a real SMTP server)', () => {
     expect(notices[2].text).not.toContain(tokenIn(mail));
   });
 
+  it('serves the page behind the link without spending the code, under a strict CSP', async () => {
+    const user = await newUser();
+    await requestReset({ email: user.email });
+    const [mail] = await resetMails(user.email, 2);
+
+    // What a mail scanner does: fetch the link (the fragment never reaches the server).
+    for (const path of ['/auth/password-reset', `/auth/password-reset?token=${tokenIn(mail)}`]) {
+      const page = await t.http.get(path).expect(200);
+      expect(page.headers['content-type']).toMatch(/^text\/html/);
+      expect(page.headers['content-security-policy']).toMatch(
+        /^default-src 'none'; script-src 'sha256-[^']+'; style-src 'sha256-[^']+'; connect-src 'self'; form-action 'self'/,
+      );
+      expect(page.headers['referrer-policy']).toBe('no-referrer');
+      expect(page.text).not.toContain(tokenIn(mail));
+    }
+    const verifyPage = await t.http.get('/auth/verify-email').expect(200);
+    expect(verifyPage.text).toContain('/auth/verify-email');
+
+    await confirm(tokenIn(mail)).expect(204);
+  });
+
   it('spends a code once, and answers a spent, unknown or garbled code alike', async () => {
     const user = await newUser();
     await requestReset({ username: user.username });

@@ -3,7 +3,14 @@ import type { ConfigType } from '@nestjs/config';
 import type { EntityManager } from 'typeorm';
 import { mailConfig } from '../config/mail.config';
 import { Outbox } from '../mail/outbox.service';
+import { TemplateName } from '../mail/default-templates';
 import { AccountTokens } from './account-tokens.service';
+import { AccountTokenPurpose } from './entities/account-token.entity';
+
+const TEMPLATES: Record<AccountTokenPurpose, TemplateName> = {
+  password_reset: 'password-reset',
+  email_verification: 'email-verification',
+};
 
 /** "30 minutes", "24 hours": how long a link lasts, as a mail says it. */
 export function describeDuration(ms: number): string {
@@ -30,44 +37,35 @@ export class AccountMail {
     @Inject(mailConfig.KEY) private readonly config: ConfigType<typeof mailConfig>,
   ) {}
 
-  async sendPasswordReset(manager: EntityManager, user: Recipient): Promise<void> {
-    const ttlMs = this.config.passwordResetTtlMs;
-    const token = await this.tokens.issue(manager, {
-      userId: user.id,
-      purpose: 'password_reset',
-      email: user.email,
-      ttlMs,
-    });
-    await this.outbox.enqueue(manager, {
-      to: user.email,
-      template: 'password-reset',
-      userId: user.id,
-      values: this.linkValues(this.config.passwordResetUrl, token, user.username, ttlMs),
-    });
+  sendPasswordReset(manager: EntityManager, user: Recipient): Promise<void> {
+    const { passwordResetUrl, passwordResetTtlMs } = this.config;
+    return this.send(manager, user, 'password_reset', passwordResetUrl, passwordResetTtlMs);
   }
 
-  async sendVerification(manager: EntityManager, user: Recipient): Promise<void> {
-    const ttlMs = this.config.emailVerifyTtlMs;
-    const token = await this.tokens.issue(manager, {
-      userId: user.id,
-      purpose: 'email_verification',
-      email: user.email,
-      ttlMs,
-    });
-    await this.outbox.enqueue(manager, {
-      to: user.email,
-      template: 'email-verification',
-      userId: user.id,
-      values: this.linkValues(this.config.emailVerifyUrl, token, user.username, ttlMs),
-    });
+  sendVerification(manager: EntityManager, user: Recipient): Promise<void> {
+    const { emailVerifyUrl, emailVerifyTtlMs } = this.config;
+    return this.send(manager, user, 'email_verification', emailVerifyUrl, emailVerifyTtlMs);
   }
 
-  private linkValues(template: string, token: string, username: string, ttlMs: number) {
-    return {
-      username,
-      token,
-      link: template.split('{token}').join(token),
-      expiresIn: describeDuration(ttlMs),
-    };
+  private async send(
+    manager: EntityManager,
+    user: Recipient,
+    purpose: AccountTokenPurpose,
+    linkTemplate: string,
+    ttlMs: number,
+  ): Promise<void> {
+    const { id: userId, username, email } = user;
+    const token = await this.tokens.issue(manager, { userId, purpose, email, ttlMs });
+    await this.outbox.enqueue(manager, {
+      to: email,
+      template: TEMPLATES[purpose],
+      userId,
+      values: {
+        username,
+        token,
+        link: linkTemplate.split('{token}').join(token),
+        expiresIn: describeDuration(ttlMs),
+      },
+    });
   }
 }
