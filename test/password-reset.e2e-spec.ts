@@ -1,3 +1,5 @@
+import { Transactions } from '../src/database/transactions';
+import { SecurityEvents } from '../src/events/security-events.service';
 import { passwordGrant, refreshGrant } from './utils/oauth';
 import { SmtpListener, tokenIn } from './utils/smtp-listener';
 import {
@@ -191,5 +193,35 @@ describe('password reset by mail (a real SMTP server)', () => {
     const types = (events.body as Array<{ type: string }>).map((event) => event.type);
     expect(types).toEqual(expect.arrayContaining(['password_reset_requested', 'password_reset']));
     expect(JSON.stringify(events.body)).not.toContain(tokenIn(mail));
+  });
+
+  it('mails the owner a notice for a password change, and for any notice event in a transaction', async () => {
+    const user = await newUser();
+    const token = await login(t, user);
+    await t.http
+      .post('/users/me/password')
+      .set(bearer(token))
+      .send({ currentPassword: user.password, newPassword: NEW_PASSWORD })
+      .expect(204);
+    const [, notice] = await smtp.waitFor(user.email, 2);
+    expect(notice.subject).toMatch(/your password was changed/);
+
+    // How another feature gets its notice: its event, published inside its transaction.
+    const events = t.app.get(SecurityEvents);
+    await t.app
+      .get(Transactions)
+      .run((manager) => events.publish({ type: 'mfa_enabled', userId: user.id }, manager));
+    await events.publish({ type: 'mfa_disabled', userId: user.id });
+    const [, , mfa] = await smtp.waitFor(user.email, 3);
+    expect(mfa.subject).toMatch(/second factor enabled/);
+    await new Promise((wait) => setTimeout(wait, 500));
+    expect(smtp.to(user.email)).toHaveLength(3);
+  });
+
+  it('counts mail in the metrics', async () => {
+    const metrics = (await t.http.get('/metrics').expect(200)).text;
+    expect(metrics).toMatch(/^portcullis_mail_sent_total\{template="password-reset"\} [1-9]\d*$/m);
+    expect(metrics).toMatch(/^portcullis_mail_failed_total\{template="password-reset"\} 0$/m);
+    expect(metrics).toMatch(/^portcullis_mail_queue_depth \d+$/m);
   });
 });
