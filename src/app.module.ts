@@ -20,12 +20,14 @@ import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { KeysModule } from './keys/keys.module';
 import { LoggingModule } from './logging/logging.module';
+import { MailModule } from './mail/mail.module';
 import { MaintenanceModule } from './maintenance/maintenance.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { MfaModule } from './mfa/mfa.module';
 import { OAuthModule } from './oauth/oauth.module';
 import { PasswordsModule } from './passwords/passwords.module';
 import { PersonalAccessTokensModule } from './personal-access-tokens/personal-access-tokens.module';
+import { RecoveryModule } from './recovery/recovery.module';
 import { SessionsModule } from './sessions/sessions.module';
 import { ThrottlingModule } from './throttling/throttling.module';
 import { TokensModule } from './tokens/tokens.module';
@@ -54,6 +56,7 @@ import { UsersModule } from './users/users.module';
     EventsModule,
     AuditModule,
     MetricsModule,
+    MailModule,
     HealthModule,
     PasswordsModule,
     ThrottlingModule,
@@ -66,6 +69,7 @@ import { UsersModule } from './users/users.module';
     AuthModule,
     MfaModule,
     OAuthModule,
+    RecoveryModule,
     MaintenanceModule,
   ],
   providers: [

@@ -1,5 +1,8 @@
 import { DataSource, In, IsNull, Not } from 'typeorm';
 import { AuditEvent } from '../src/audit/entities/audit-event.entity';
+import { OutboxMessage, OutboxStatus } from '../src/mail/entities/outbox-message.entity';
+import { FINISHED_MAIL_RETENTION_MS } from '../src/mail/outbox.service';
+import { AccountToken } from '../src/recovery/entities/account-token.entity';
 import { PurgeService, SESSION_GRACE_MS } from '../src/maintenance/purge.service';
 import { PersonalAccessToken } from '../src/personal-access-tokens/entities/personal-access-token.entity';
 import { ENDED_TOKEN_RETENTION_MS } from '../src/personal-access-tokens/personal-access-tokens.service';
@@ -69,8 +72,41 @@ describe('the scheduled purge', () => {
       { ...counter, key: 'purge:blocked', expiresAt: now - 1000, blockedUntil: now + DAY },
     ]);
     const events = dataSource.getRepository(AuditEvent);
-    const old = await events.findOneByOrFail({ userId: user.id, type: 'user_registered' });
-    await events.update({ id: old.id }, { at: ago(31 * DAY) });
+    const oldEvent = await events.findOneByOrFail({ userId: user.id, type: 'user_registered' });
+    await events.update({ id: oldEvent.id }, { at: ago(31 * DAY) });
+
+    const accountTokens = dataSource.getRepository(AccountToken);
+    const token = {
+      userId: user.id,
+      purpose: 'password_reset' as const,
+      email: null,
+      createdAt: now,
+    };
+    await accountTokens.insert([
+      { ...token, id: 'purge-token-gone', tokenHash: 'a'.repeat(64), expiresAt: now - 1000 },
+      { ...token, id: 'purge-token-kept', tokenHash: 'b'.repeat(64), expiresAt: now + DAY },
+    ]);
+    const outbox = dataSource.getRepository(OutboxMessage);
+    const message = (id: string, status: OutboxStatus, finishedAt: number | null) => ({
+      id,
+      status,
+      finishedAt,
+      template: 'password-changed',
+      payload: status === 'pending' ? 'sealed' : null,
+      attempts: 1,
+      nextAttemptAt: now + DAY,
+      leaseUntil: 0,
+      claim: null,
+      lastError: null,
+      createdAt: now - 30 * DAY,
+    });
+    const old = now - FINISHED_MAIL_RETENTION_MS - DAY;
+    await outbox.insert([
+      message('purge-sent-gone', 'sent', old),
+      message('purge-failed-gone', 'failed', old),
+      message('purge-sent-kept', 'sent', now - DAY),
+      message('purge-pending-kept', 'pending', null),
+    ]);
 
     const report = await t.app.get(PurgeService).purge(now);
 
@@ -85,7 +121,14 @@ describe('the scheduled purge', () => {
       .map((row) => row.key)
       .filter((key) => key.startsWith('purge:'));
     expect(purgeKeys.sort()).toEqual(['purge:blocked', 'purge:kept']);
-    expect(await events.countBy({ id: old.id })).toBe(0);
+    expect(await events.countBy({ id: oldEvent.id })).toBe(0);
+    expect((await accountTokens.findBy({ userId: user.id })).map((row) => row.id)).toEqual([
+      'purge-token-kept',
+    ]);
+    const messages = (await outbox.find())
+      .map((row) => row.id)
+      .filter((id) => id.startsWith('purge-'));
+    expect(messages.sort()).toEqual(['purge-pending-kept', 'purge-sent-kept']);
     // The live session still refreshes, and its access token still works.
     await refreshGrant(t, refreshed.refresh_token).expect(200);
   });

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { BuiltApp, startBuiltApp, stopBuiltApp } from './utils/built-app';
 import { createTestDatabase, TestDatabase } from './utils/test-database';
 
@@ -75,12 +75,16 @@ function firstMissingAnswer(output: string, answers: RegExp[]): number {
   return -1;
 }
 
-function runBash(script: string): Promise<{ code: number; stdout: string; stderr: string }> {
+function runBash(
+  script: string,
+  cwd: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
     execFile(
       'bash',
       ['-c', script],
       {
+        cwd,
         // A user's shell: node (for the tour's `field` helper) and curl on the PATH, nothing else.
         env: {
           PATH: `${dirname(process.execPath)}:${process.env.PATH ?? '/usr/bin:/bin'}`,
@@ -98,6 +102,8 @@ function runBash(script: string): Promise<{ code: number; stdout: string; stderr
 
 describe('the README tour', () => {
   const tour = readTour(readFileSync(README, 'utf8'));
+  // The reader's folder, where `npm start` writes mail to ./data/outbox.
+  const folder = mkdtempSync(join(tmpdir(), 'portcullis-tour-'));
   let database: TestDatabase | undefined;
   let app: BuiltApp | undefined;
 
@@ -105,6 +111,7 @@ describe('the README tour', () => {
     database = await createTestDatabase();
     app = await startBuiltApp({
       DATABASE_URL: database.url,
+      MAIL_URL: `file:${join(folder, 'data/outbox')}`,
       BOOTSTRAP_ADMIN_USERNAME: tour.admin.username,
       BOOTSTRAP_ADMIN_PASSWORD: tour.admin.password,
     });
@@ -115,6 +122,7 @@ describe('the README tour', () => {
       await stopBuiltApp(app);
     }
     await database?.drop();
+    rmSync(folder, { recursive: true, force: true });
   });
 
   it('has one base URL to point it elsewhere, and shows answers to check', () => {
@@ -134,7 +142,7 @@ describe('the README tour', () => {
       ),
     ].join('\n');
 
-    const { code, stdout, stderr } = await runBash(script);
+    const { code, stdout, stderr } = await runBash(script, folder);
 
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
     const outputs = outputsByBlock(stdout);

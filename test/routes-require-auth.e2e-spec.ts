@@ -89,13 +89,18 @@ describe('closed by default', () => {
     expect(publicRoutes.sort()).toEqual([
       'GET /.well-known/jwks.json',
       'GET /.well-known/oauth-authorization-server',
+      'GET /auth/password-reset',
+      'GET /auth/verify-email',
       'GET /health',
       'GET /health/ready',
       'GET /metrics',
       'POST /auth/introspect',
+      'POST /auth/password-reset',
+      'POST /auth/password-reset/confirm',
       'POST /auth/register',
       'POST /auth/revoke',
       'POST /auth/token',
+      'POST /auth/verify-email',
     ]);
   });
 

@@ -26,6 +26,7 @@ const USER_KEYS = [
   'createdAt',
   'disabled',
   'email',
+  'emailVerified',
   'fullName',
   'id',
   'mfaEnabled',

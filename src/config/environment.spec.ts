@@ -33,6 +33,10 @@ describe('validateEnvironment', () => {
         ARGON2_PARALLELISM: 1,
         KEY_ROTATION_INTERVAL: 0,
         KEY_RELOAD_INTERVAL: 10,
+        PASSWORD_RESET_TTL: 30 * 60,
+        EMAIL_VERIFY_TTL: 24 * 3600,
+        REQUIRE_VERIFIED_EMAIL: false,
+        MAIL_PRODUCT_NAME: 'Portcullis',
       });
     });
 
@@ -194,6 +198,15 @@ describe('validateEnvironment', () => {
       ['REGISTRATION_ENABLED', { REGISTRATION_ENABLED: 'maybe' }],
       ['BOOTSTRAP_ADMIN_PASSWORD', { BOOTSTRAP_ADMIN_USERNAME: 'root' }],
       ['BOOTSTRAP_ADMIN_USERNAME', { BOOTSTRAP_ADMIN_PASSWORD: 'a long bootstrap passphrase' }],
+      ['MAIL_URL', { MAIL_URL: 'http://mail.example.com' }],
+      ['MAIL_URL', { MAIL_URL: 'sendmail' }],
+      ['PASSWORD_RESET_URL', { PASSWORD_RESET_URL: 'https://app.example.com/reset' }],
+      ['EMAIL_VERIFY_URL', { EMAIL_VERIFY_URL: 'javascript:alert(1)//{token}' }],
+      ['PASSWORD_RESET_TTL', { PASSWORD_RESET_TTL: '2d' }],
+      ['EMAIL_VERIFY_TTL', { EMAIL_VERIFY_TTL: '30s' }],
+      ['REQUIRE_VERIFIED_EMAIL', { REQUIRE_VERIFIED_EMAIL: 'sometimes' }],
+      ['MAIL_MAX_ATTEMPTS', { MAIL_MAX_ATTEMPTS: '0' }],
+      ['MAIL_PRODUCT_NAME', { MAIL_PRODUCT_NAME: 'two\nlines' }],
     ])('refuses with one line naming %s for %j', (variable, raw) => {
       const error = configurationError(raw);
 

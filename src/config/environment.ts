@@ -12,6 +12,8 @@ import {
   validateSync,
   ValidationError,
 } from 'class-validator';
+import { toBoolean, toInteger, toSeconds } from './environment-values';
+import { MailEnvironment } from './mail-environment';
 import { IsTrustProxy } from './trust-proxy';
 
 export const JWT_ALGORITHMS = ['RS256', 'ES256', 'EdDSA', 'HS256'] as const;
@@ -26,36 +28,8 @@ export class InvalidConfigurationError extends Error {
   override name = 'InvalidConfigurationError';
 }
 
-const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
-
-function toSeconds({ value }: { value: unknown }): unknown {
-  if (typeof value !== 'string') {
-    return value;
-  }
-  const match = /^(\d+)\s*([smhd]?)$/.exec(value.trim());
-  return match ? Number(match[1]) * DURATION_UNITS[match[2] || 's'] : value;
-}
-
-function toInteger({ value }: { value: unknown }): unknown {
-  return typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value;
-}
-
-function toBoolean({ value }: { value: unknown }): unknown {
-  if (typeof value !== 'string') {
-    return value;
-  }
-  const normalised = value.trim().toLowerCase();
-  if (['true', '1', 'yes', 'on'].includes(normalised)) {
-    return true;
-  }
-  if (['false', '0', 'no', 'off'].includes(normalised)) {
-    return false;
-  }
-  return value;
-}
-
 /** Nothing outside src/config reads process.env. Every variable: docs/configuration.md. */
-export class Environment {
+export class Environment extends MailEnvironment {
   // class-validator runs a property's decorators bottom-up and stops at the first failure, so the
   // type check sits closest to the property: `PORT=abc` should say "integer", not "out of range".
   @IsIn(['development', 'production', 'test'])

@@ -2,6 +2,7 @@ import { appConfig } from './app.config';
 import { auditConfig } from './audit.config';
 import { authConfig } from './auth.config';
 import { databaseConfig } from './database.config';
+import { mailConfig } from './mail.config';
 import { operationsConfig } from './operations.config';
 import { passwordConfig } from './password.config';
 import { throttlingConfig } from './throttling.config';
@@ -11,6 +12,7 @@ export {
   auditConfig,
   authConfig,
   databaseConfig,
+  mailConfig,
   operationsConfig,
   passwordConfig,
   throttlingConfig,
@@ -20,6 +22,7 @@ export const configNamespaces = [
   appConfig,
   authConfig,
   databaseConfig,
+  mailConfig,
   operationsConfig,
   passwordConfig,
   throttlingConfig,

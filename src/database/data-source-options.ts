@@ -14,6 +14,8 @@ import { RefreshToken } from '../sessions/entities/refresh-token.entity';
 import { Session } from '../sessions/entities/session.entity';
 import { RevokedAccessToken } from '../tokens/entities/revoked-access-token.entity';
 import { ThrottleCounter } from '../throttling/entities/throttle-counter.entity';
+import { OutboxMessage } from '../mail/entities/outbox-message.entity';
+import { AccountToken } from '../recovery/entities/account-token.entity';
 import { Throttling1732233900000 } from './migrations/1732233900000-throttling';
 import { RevocationEpoch1732234000000 } from './migrations/1732234000000-revocation-epoch';
 import { SessionTokenVersion1732234100000 } from './migrations/1732234100000-session-token-version';
@@ -28,6 +30,7 @@ import { SessionAmr1732234710000 } from './migrations/1732234710000-session-amr'
 import { MfaChallenge } from '../mfa/entities/mfa-challenge.entity';
 import { RecoveryCode } from '../mfa/entities/recovery-code.entity';
 import { TotpFactor } from '../mfa/entities/totp-factor.entity';
+import { MailOutboxAndAccountTokens1732234600000 } from './migrations/1732234600000-mail-outbox-and-account-tokens';
 
 export const entities = [
   User,
@@ -42,6 +45,8 @@ export const entities = [
   TotpFactor,
   RecoveryCode,
   MfaChallenge,
+  OutboxMessage,
+  AccountToken,
 ];
 export const migrations = [
   InitialSchema1732233600000,
@@ -57,6 +62,7 @@ export const migrations = [
   PersonalAccessTokens1732234800000,
   SecondFactor1732234700000,
   SessionAmr1732234710000,
+  MailOutboxAndAccountTokens1732234600000,
 ];
 
 const DEFAULT_TIMEOUT_MS = 5000;

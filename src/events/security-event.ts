@@ -23,6 +23,10 @@ export const SECURITY_EVENT_TYPES = [
   'mfa_challenge_failed',
   'recovery_code_used',
   'recovery_codes_regenerated',
+  'password_reset_requested',
+  'password_reset',
+  'email_verified',
+  'mail_failed',
   'mfa_reset_by_admin',
 ] as const;
 export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { MfaModule } from '../mfa/mfa.module';
 import { PersonalAccessTokensModule } from '../personal-access-tokens/personal-access-tokens.module';
+import { RecoveryModule } from '../recovery/recovery.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { ThrottleStoreModule } from '../throttling/throttle-store.module';
 import { TokensModule } from '../tokens/tokens.module';
@@ -13,6 +14,7 @@ import { ScheduledRuns } from './scheduled-runs';
   imports: [
     AuditModule,
     MfaModule,
+    RecoveryModule,
     SessionsModule,
     ThrottleStoreModule,
     TokensModule,

@@ -6,6 +6,8 @@ import { MfaChallenges } from '../mfa/mfa-challenges.service';
 import { TotpFactors } from '../mfa/totp-factors.service';
 import { operationsConfig } from '../config/operations.config';
 import { PersonalAccessTokensService } from '../personal-access-tokens/personal-access-tokens.service';
+import { Outbox } from '../mail/outbox.service';
+import { AccountTokens } from '../recovery/account-tokens.service';
 import { SessionsService } from '../sessions/sessions.service';
 import { ThrottleStore } from '../throttling/throttle-store';
 import { AccessTokenDenylist } from '../tokens/access-token-denylist';
@@ -21,7 +23,9 @@ export type PurgeReport = Record<
   | 'audit'
   | 'personalAccessTokens'
   | 'mfaChallenges'
-  | 'pendingTotp',
+  | 'pendingTotp'
+  | 'accountTokens'
+  | 'mail',
   number
 >;
 
@@ -43,6 +47,8 @@ export class PurgeService implements OnApplicationBootstrap {
     private readonly personalAccessTokens: PersonalAccessTokensService,
     private readonly mfaChallenges: MfaChallenges,
     private readonly totpFactors: TotpFactors,
+    private readonly accountTokens: AccountTokens,
+    private readonly outbox: Outbox,
     @Inject(operationsConfig.KEY) private readonly config: ConfigType<typeof operationsConfig>,
   ) {}
 
@@ -77,6 +83,8 @@ export class PurgeService implements OnApplicationBootstrap {
       personalAccessTokens: await this.personalAccessTokens.purge(now),
       mfaChallenges: await this.mfaChallenges.purgeExpired(now),
       pendingTotp: await this.totpFactors.purgePending(now),
+      accountTokens: await this.accountTokens.purgeExpired(now),
+      mail: await this.outbox.purgeFinished(now),
     };
   }
 }

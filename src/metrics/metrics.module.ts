@@ -8,5 +8,6 @@ import { SecurityEventMetrics } from './security-event-metrics.listener';
   imports: [PasswordsModule],
   controllers: [MetricsController],
   providers: [Metrics, SecurityEventMetrics],
+  exports: [Metrics],
 })
 export class MetricsModule {}

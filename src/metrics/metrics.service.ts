@@ -4,7 +4,13 @@ import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { PasswordHasher } from '../passwords/password-hasher.service';
 
-export const LOGIN_OUTCOMES = ['success', 'credentials', 'disabled', 'throttled'] as const;
+export const LOGIN_OUTCOMES = [
+  'success',
+  'credentials',
+  'disabled',
+  'throttled',
+  'unverified_email',
+] as const;
 export const GRANTS = ['password', 'mfa', 'refresh_token', 'client_credentials'] as const;
 
 /** Not prom-client's global registry: several apps in one process (the e2e tests) would collide. */
@@ -22,7 +28,7 @@ export class Metrics implements OnModuleInit {
 
   readonly logins = new Counter({
     name: 'portcullis_logins_total',
-    help: 'Password logins by outcome (success, credentials, disabled, throttled)',
+    help: 'Password logins by outcome (success, credentials, disabled, throttled, unverified_email)',
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });

@@ -106,8 +106,8 @@ export class PersonalAccessTokensService {
   }
 
   /** Unrevoked tokens, expired ones included until purged; newest first. */
-  listForUser(userId: string): Promise<PersonalAccessToken[]> {
-    return this.tokens.find({
+  listForUser(userId: string, transaction?: EntityManager): Promise<PersonalAccessToken[]> {
+    return (transaction ?? this.tokens.manager).find(PersonalAccessToken, {
       where: { userId, revokedAt: IsNull() },
       order: { createdAt: 'DESC', id: 'ASC' },
     });

@@ -88,6 +88,11 @@ export class FailureCounters {
     return result;
   }
 
+  /** Counts and delays cleared; attempts in flight keep their places (-1 is no generation). */
+  async clear(keys: readonly string[]): Promise<void> {
+    await orUnavailable(Promise.all(keys.map((key) => this.store.recordSuccess(key, -1))));
+  }
+
   // An attempt beyond the places waits for the checks in flight: a success lets it through, the
   // failures that use up the allowance get it refused (docs/security.md, Throttling).
   private async reserve(

@@ -66,6 +66,12 @@ export class LoginThrottle {
     );
   }
 
+  /** A proven owner (a completed password reset) starts afresh, on the account and its address. */
+  forgive(username: string, context: RequestContext): Promise<void> {
+    const keys = loginKeys(username, context.ip);
+    return this.counters.clear([keys.account, keys.pair]);
+  }
+
   private async refuse(retryAfterMs: number, context: RequestContext): Promise<Error> {
     await this.events.publish({
       type: 'login_failed',

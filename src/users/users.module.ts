@@ -6,6 +6,7 @@ import { SessionsModule } from '../sessions/sessions.module';
 import { ThrottlingModule } from '../throttling/throttling.module';
 import { BootstrapAdminService } from './bootstrap-admin.service';
 import { CredentialsService } from './credentials.service';
+import { EmailChanges } from './email-changes';
 import { User } from './entities/user.entity';
 import { MeController } from './me.controller';
 import { RegistrationController } from './registration.controller';
@@ -21,7 +22,7 @@ import { UsersService } from './users.service';
     PersonalAccessTokensModule,
   ],
   controllers: [RegistrationController, MeController, UsersController],
-  providers: [UsersService, CredentialsService, BootstrapAdminService],
+  providers: [UsersService, CredentialsService, BootstrapAdminService, EmailChanges],
   exports: [UsersService, CredentialsService],
 })
 export class UsersModule {}

@@ -1,10 +1,11 @@
-import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { BadRequestException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { EntityManager, QueryFailedError, Repository } from 'typeorm';
+import { EntityManager, Repository } from 'typeorm';
 import { ADMIN_ROLE, DEFAULT_ROLES } from '../auth/roles';
 import { RequestContext } from '../common/request-context';
-import { isUniqueViolation } from '../database/constraint-violations';
+import { mailConfig } from '../config/mail.config';
 import { Transactions } from '../database/transactions';
 import { Initiator, SecurityEvent } from '../events/security-event';
 import { SecurityEvents } from '../events/security-events.service';
@@ -19,39 +20,20 @@ import { ListUsersQuery } from './dto/list-users.query';
 import { RegisterUserDto } from './dto/register-user.dto';
 import { UpdateProfileDto } from './dto/update-profile.dto';
 import { UpdateUserDto } from './dto/update-user.dto';
+import { EmailChanges } from './email-changes';
 import { User } from './entities/user.entity';
 import { HOLDS_ADMIN_ROLE, unlessLastAdministrator } from './last-administrator';
+import {
+  conflict,
+  likePattern,
+  NEXT_TOKEN_VERSION,
+  PasswordResetStep,
+  touched,
+  uniqueViolation,
+} from './user-writes';
 import { normalizeUsername } from './username';
 
-// Left to TypeORM, `updatedAt` would be SQLite's CURRENT_TIMESTAMP, in whole seconds: earlier than
-// a `createdAt` of the same second.
-function touched<Changes extends object>(changes: Changes): Changes & { updatedAt: Date } {
-  return { ...changes, updatedAt: new Date() };
-}
-
 const NO_CONTEXT = { ip: null, userAgent: null };
-
-/** Raised in the same UPDATE that changes the credentials, so no request can slip between. */
-const NEXT_TOKEN_VERSION = () => '"tokenVersion" + 1';
-
-function uniqueViolation(error: unknown): 'email' | 'username' | undefined {
-  if (!(error instanceof QueryFailedError) || !isUniqueViolation(error)) {
-    return undefined;
-  }
-  const driverError = error.driverError as { detail?: string; message?: string };
-  const text = `${driverError.detail ?? ''} ${driverError.message ?? ''}`;
-  return /email/.test(text) ? 'email' : 'username';
-}
-
-function conflict(field: 'email' | 'username'): ConflictException {
-  return new ConflictException(
-    field === 'email' ? 'That email address is already registered' : 'That username is taken',
-  );
-}
-
-function likePattern(text: string): string {
-  return `%${text.toLowerCase().replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
-}
 
 // Single-statement writes: TypeORM's SQLite driver shares one connection (see exclusively.ts).
 @Injectable()
@@ -67,6 +49,8 @@ export class UsersService {
     private readonly events: SecurityEvents,
     private readonly budgets: RequestBudgets,
     private readonly transactions: Transactions,
+    private readonly emailChanges: EmailChanges,
+    @Inject(mailConfig.KEY) private readonly mail: ConfigType<typeof mailConfig>,
     statements: PreparedStatements,
   ) {
     this.byNormalizedUsername = statements.selectWhere(User, 'normalizedUsername');
@@ -75,6 +59,10 @@ export class UsersService {
   async register(input: RegisterUserDto, context: RequestContext): Promise<User> {
     // Every attempt counts, refused ones too: each costs a hash, or says a name is taken.
     await this.budgets.spend('registration', context);
+    if (this.mail.requireVerifiedEmail && !input.email) {
+      // It could never log in: REQUIRE_VERIFIED_EMAIL needs an address to verify.
+      throw new BadRequestException('email is required to register on this service');
+    }
     return this.insert(input, (user) => ({
       type: 'user_registered',
       userId: user.id,
@@ -92,8 +80,24 @@ export class UsersService {
     }));
   }
 
-  findById(id: string): Promise<User | null> {
-    return this.users.findOneBy({ id });
+  /** Given a transaction's manager, sees what it has written so far. */
+  findById(id: string, transaction?: EntityManager): Promise<User | null> {
+    return (transaction ?? this.users.manager).findOneBy(User, { id });
+  }
+
+  /** Emails are stored lower-cased (EmailField), so this matches as registration compares them. */
+  findByEmail(email: string): Promise<User | null> {
+    return this.users.findOneBy({ email: email.trim().toLowerCase() });
+  }
+
+  /** Only while the account still has the address the proof was mailed to. */
+  async markEmailVerified(manager: EntityManager, id: string, email: string): Promise<boolean> {
+    const { affected } = await manager.update(
+      User,
+      { id, email },
+      touched({ emailVerified: true }),
+    );
+    return affected === 1;
   }
 
   async getById(id: string): Promise<User> {
@@ -148,11 +152,16 @@ export class UsersService {
   /** Disabling ends every token for good: re-enabling the account does not revive them. */
   async update(id: string, changes: UpdateUserDto, initiator: Initiator): Promise<User> {
     const user = await this.getById(id);
-    if (typeof changes.email === 'string' && changes.email !== user.email) {
+    const emailChanged = changes.email !== undefined && (changes.email ?? null) !== user.email;
+    if (typeof changes.email === 'string' && emailChanged) {
       await this.assertAvailable(undefined, changes.email);
     }
     const disables = changes.disabled === true && !user.disabled;
-    const values = touched(disables ? { ...changes, tokenVersion: NEXT_TOKEN_VERSION } : changes);
+    const values = touched({
+      ...changes,
+      ...(disables ? { tokenVersion: NEXT_TOKEN_VERSION } : {}),
+      ...(emailChanged ? { emailVerified: false } : {}),
+    });
     // Judged on the request alone, not on the row read above: the guard looks at the row itself.
     const mayRemoveAdministrator =
       changes.disabled === true ||
@@ -174,6 +183,11 @@ export class UsersService {
       if (disables) {
         await this.sessions.revokeAllForUser(id, manager);
         await this.personalAccessTokens.revokeAllForUser(id, manager);
+      }
+      if (emailChanged) {
+        const { username, email: previousEmail } = user;
+        const email = changes.email ?? null;
+        await this.emailChanges.announce({ userId: id, username, previousEmail, email }, manager);
       }
       await this.events.publish(
         { type: 'user_updated', userId: id, context, detail: { ...actor, fields } },
@@ -198,16 +212,23 @@ export class UsersService {
     checked: User,
     passwordHash: string,
     event: SecurityEvent,
+    reset?: PasswordResetStep,
   ): Promise<boolean> {
     return this.transactions.run(async (manager) => {
       const { affected } = await manager.update(
         User,
         { id: checked.id, tokenVersion: checked.tokenVersion },
-        touched({ passwordHash, passwordChangedAt: new Date(), tokenVersion: NEXT_TOKEN_VERSION }),
+        touched({
+          passwordHash,
+          passwordChangedAt: new Date(),
+          tokenVersion: NEXT_TOKEN_VERSION,
+          ...(reset?.emailVerified ? { emailVerified: true } : {}),
+        }),
       );
       if (!affected) {
         return false;
       }
+      await reset?.spendToken(manager);
       await this.sessions.revokeAllForUser(checked.id, manager);
       await this.events.publish(event, manager);
       return true;
@@ -263,6 +284,7 @@ export class UsersService {
       email: input.email ?? null,
       fullName: input.fullName ?? null,
       passwordHash,
+      emailVerified: false,
       roles: input.roles ?? DEFAULT_ROLES,
       disabled: false,
       passwordChangedAt: now,
@@ -274,6 +296,10 @@ export class UsersService {
         await manager.insert(User, row);
         const user = await manager.findOneByOrFail(User, { id });
         await this.events.publish(event(user), manager);
+        if (user.email) {
+          const change = { userId: id, username: user.username, previousEmail: null };
+          await this.emailChanges.announce({ ...change, email: user.email }, manager);
+        }
       }),
     );
     return this.getById(id);

@@ -1,5 +1,9 @@
 import { ModuleMetadata } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { AddressInfo, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Test } from '@nestjs/testing';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
@@ -50,6 +54,8 @@ const BASE_ENV: Record<string, string> = {
   TOKEN_REQUESTS_PER_MINUTE: '100000',
   REGISTRATIONS_PER_HOUR: '100000',
   PROFILE_CHANGES_PER_HOUR: '100000',
+  MAIL_REQUESTS_PER_HOUR_PER_IP: '100000',
+  MAIL_REQUESTS_PER_HOUR_PER_ACCOUNT: '1000',
 };
 
 /**
@@ -64,7 +70,9 @@ export async function startTestApp(
   const port = options.listen ? await freePort() : undefined;
   const url = port === undefined ? undefined : `http://127.0.0.1:${port}`;
   const saved = { ...process.env };
-  Object.assign(process.env, BASE_ENV, { DATABASE_URL: database.url });
+  // Mail goes to a folder of this app's own unless the test points it elsewhere.
+  const outbox = join(tmpdir(), `portcullis-outbox-${randomUUID()}`);
+  Object.assign(process.env, BASE_ENV, { DATABASE_URL: database.url, MAIL_URL: `file:${outbox}` });
   if (url) {
     Object.assign(process.env, { ISSUER: url, AUDIENCE: url });
   }
@@ -101,6 +109,7 @@ export async function startTestApp(
       url,
       close: async () => {
         await app.close();
+        await rm(outbox, { recursive: true, force: true });
         if (!options.shareDatabaseOf) {
           await database.drop();
         }
@@ -163,3 +172,12 @@ export const credentialsOf = ({ username, password }: Credentials): Credentials 
 });
 
 export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+/** A registered user with an address of its own (the service mails it a verification link). */
+export async function registerWithEmail(
+  t: HttpOf,
+  prefix = 'mail',
+): Promise<Credentials & { id: string; email: string }> {
+  const email = `${uniqueUsername(prefix)}@example.com`;
+  return { ...(await registerUser(t, { email })), email };
+}

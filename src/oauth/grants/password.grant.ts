@@ -1,7 +1,10 @@
-import { HttpStatus, Injectable } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { ADMIN_ROLE } from '../../auth/roles';
 import { Client } from '../../clients/entities/client.entity';
 import { OAuthException } from '../../common/oauth.exception';
 import { RequestContext } from '../../common/request-context';
+import { mailConfig } from '../../config/mail.config';
 import { SecurityEvents } from '../../events/security-events.service';
 import { MfaChallenges } from '../../mfa/mfa-challenges.service';
 import { SessionsService } from '../../sessions/sessions.service';
@@ -27,6 +30,7 @@ export class PasswordGrant implements TokenGrant {
     private readonly sessions: SessionsService,
     private readonly accessTokens: AccessTokensService,
     private readonly events: SecurityEvents,
+    @Inject(mailConfig.KEY) private readonly mail: ConfigType<typeof mailConfig>,
   ) {}
 
   async issue({ body, client, request, context }: GrantRequest): Promise<TokenResponseDto> {
@@ -42,6 +46,7 @@ export class PasswordGrant implements TokenGrant {
     const user = await this.loginThrottle.attempt(username, context, () =>
       authenticateLocally(request),
     );
+    await this.requireVerifiedEmail(user, client, context);
     const scope = grantedScope(body.scope, USER_SCOPES);
     if (user.mfaEnabled) {
       throw await this.secondFactorRequired(user, client, scope);
@@ -61,6 +66,30 @@ export class PasswordGrant implements TokenGrant {
       `A second factor is required: send mfa_token with otp or recovery_code, grant_type=${MFA_GRANT_TYPE}`,
       HttpStatus.FORBIDDEN,
       { parameters: { mfa_token: mfaToken } },
+    );
+  }
+
+  // Only after the password was checked: the 403 says the password was right. Administrators
+  // are exempt, so that REQUIRE_VERIFIED_EMAIL cannot lock the operator out (docs/security.md).
+  private async requireVerifiedEmail(
+    user: User,
+    client: Client | undefined,
+    context: RequestContext,
+  ): Promise<void> {
+    if (!this.mail.requireVerifiedEmail || user.emailVerified || user.roles.includes(ADMIN_ROLE)) {
+      return;
+    }
+    await this.events.publish({
+      type: 'login_failed',
+      userId: user.id,
+      clientId: client?.clientId ?? null,
+      context,
+      detail: { outcome: 'failure', reason: 'unverified_email', username: user.normalizedUsername },
+    });
+    throw new OAuthException(
+      'access_denied',
+      'Verify your email address first: follow the link in the verification mail',
+      HttpStatus.FORBIDDEN,
     );
   }
 

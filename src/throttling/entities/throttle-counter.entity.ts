@@ -1,10 +1,5 @@
-import { Column, Entity, PrimaryColumn, ValueTransformer } from 'typeorm';
-
-/** node-postgres returns BIGINT as a string; epoch milliseconds fit a double exactly. */
-const epochMs: ValueTransformer = {
-  to: (value: number) => value,
-  from: (value: string | number) => Number(value),
-};
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { epochMs } from '../../database/epoch-ms';
 
 /** One throttling counter; keys are hashed, so no username or address is stored in clear. */
 @Entity('throttle_counters')

@@ -11,6 +11,9 @@ export class UserResponse {
   @ApiProperty({ type: String, nullable: true, example: 'ada@example.com' })
   email: string | null;
 
+  @ApiProperty({ description: 'Whether the owner proved the email address theirs' })
+  emailVerified: boolean;
+
   @ApiProperty({ type: String, nullable: true, example: 'Ada Lovelace' })
   fullName: string | null;
 
@@ -47,6 +50,7 @@ export function toUserResponse(user: User): UserResponse {
     id: user.id,
     username: user.username,
     email: user.email,
+    emailVerified: user.emailVerified,
     fullName: user.fullName,
     roles: user.roles,
     disabled: user.disabled,

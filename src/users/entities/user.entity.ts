@@ -15,6 +15,10 @@ export class User {
   @Column({ type: 'varchar', length: 254, nullable: true, unique: true })
   email: string | null;
 
+  /** Set when the owner proved the current email address theirs (a mailed link); false on change. */
+  @Column({ type: 'boolean', default: false })
+  emailVerified: boolean;
+
   @Column({ type: 'varchar', length: 200, nullable: true })
   fullName: string | null;
 

@@ -1,0 +1,6 @@
+import { AccountTokenField } from './account-token-field';
+
+export class VerifyEmailDto {
+  @AccountTokenField()
+  token: string;
+}
