@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { BuiltApp, startBuiltApp, stopBuiltApp } from './utils/built-app';
@@ -104,6 +104,8 @@ describe('the README tour', () => {
   const tour = readTour(readFileSync(README, 'utf8'));
   // The reader's folder, where `npm start` writes mail to ./data/outbox.
   const folder = mkdtempSync(join(tmpdir(), 'portcullis-tour-'));
+  // Its checkout's packages too: the tour computes a TOTP code with the otpauth package.
+  symlinkSync(resolve(__dirname, '../node_modules'), join(folder, 'node_modules'));
   let database: TestDatabase | undefined;
   let app: BuiltApp | undefined;
 

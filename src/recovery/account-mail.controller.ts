@@ -4,12 +4,14 @@ import { AuthenticatedUser } from '../auth/authenticated-user';
 import { AdminOnly } from '../auth/decorators/admin-only.decorator';
 import { CurrentUser } from '../auth/decorators/current-user.decorator';
 import { Initiated } from '../auth/decorators/initiated.decorator';
+import { TokenScope } from '../auth/decorators/token-scope.decorator';
 import { ApiBearerAccess } from '../common/api-bearer-access.decorator';
 import { ApiProblemResponse } from '../common/api-problem-response.decorator';
 import { ApiUuidParam } from '../common/api-uuid-param.decorator';
 import { RequestContext } from '../common/request-context';
 import { RequestMeta } from '../common/request-meta.decorator';
 import { Initiator } from '../events/security-event';
+import { PROFILE_SCOPE } from '../oauth/scopes';
 import { AcceptedResponse } from './dto/accepted.response';
 import { EmailVerificationService } from './email-verification.service';
 import { PasswordResetService } from './password-reset.service';
@@ -27,6 +29,7 @@ export class AccountMailController {
   @HttpCode(202)
   @ApiTags('me')
   @ApiBearerAccess()
+  @TokenScope(PROFILE_SCOPE)
   @ApiOperation({ summary: 'Send a new verification mail; earlier links stop working' })
   @ApiAcceptedResponse({ type: AcceptedResponse })
   @ApiProblemResponse(409, 'Already verified, or no email address')
