@@ -24,7 +24,6 @@ const REDACTED_PATHS = [
     'mfa_token',
     'otp',
     'recovery_code',
-    'code',
     'recoveryCodes',
     'otpauthUri',
   ].flatMap((field) => [field, `*.${field}`]),
