@@ -609,10 +609,7 @@ describe('accounts', () => {
     });
 
     it('answers the largest offset it accepts with an empty page', async () => {
-      const page = await t.http
-        .get('/users?offset=10000')
-        .set(bearer(adminToken))
-        .expect(200);
+      const page = await t.http.get('/users?offset=10000').set(bearer(adminToken)).expect(200);
       expect((page.body as { items: UserBody[] }).items).toEqual([]);
     });
 
