@@ -609,10 +609,7 @@ describe('accounts', () => {
     });
 
     it('answers the largest offset it accepts with an empty page', async () => {
-      const page = await t.http
-        .get(`/users?offset=${Number.MAX_SAFE_INTEGER}`)
-        .set(bearer(adminToken))
-        .expect(200);
+      const page = await t.http.get('/users?offset=10000').set(bearer(adminToken)).expect(200);
       expect((page.body as { items: UserBody[] }).items).toEqual([]);
     });
 
@@ -628,6 +625,7 @@ describe('accounts', () => {
       ['limit=101'],
       ['limit=abc'],
       ['offset=-1'],
+      ['offset=10001'],
       ['offset=9223372036854775807'],
       ['offset=1e308'],
       ['limit=1&limit=2'],

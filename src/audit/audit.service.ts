@@ -1,9 +1,10 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { BadRequestException, Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { OnEvent } from '@nestjs/event-emitter';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { EntityManager, Repository } from 'typeorm';
+import { cursorPosition, KeysetPosition, pageOf } from '../common/keyset-cursor';
 import { deleteInBatches } from '../database/batched-delete';
 import { auditConfig } from '../config/audit.config';
 import { PreparedStatements } from '../platform/prepared-statements';
@@ -60,29 +61,45 @@ export class AuditService {
     );
   }
 
-  async list(query: ListAuditQuery): Promise<AuditEvent[]> {
+  /** Newest first; the next page continues past the last event (keyset, never an offset). */
+  async list(query: ListAuditQuery): Promise<{ items: AuditEvent[]; next: string | null }> {
+    if (query.after !== undefined && query.before !== undefined) {
+      throw new BadRequestException('Page with either after or before, not both');
+    }
     const builder = this.events
       .createQueryBuilder('event')
       .orderBy('event.at', 'DESC')
       .addOrderBy('event.id', 'DESC')
-      .take(query.limit);
+      .limit(query.limit + 1);
     if (query.userId) {
       builder.andWhere('event.userId = :userId', { userId: query.userId });
     }
     if (query.type) {
       builder.andWhere('event.type = :type', { type: query.type });
     }
-    if (query.before) {
-      const cursor = await this.events.findOneBy({ id: query.before });
-      if (!cursor) {
-        return [];
-      }
-      builder.andWhere('(event.at < :at OR (event.at = :at AND event.id < :id))', {
-        at: cursor.at,
-        id: cursor.id,
+    const position = await this.positionOf(query);
+    if (position === null) {
+      return { items: [], next: null };
+    }
+    if (position) {
+      builder.andWhere('("event"."at", "event"."id") < (:at, :id)', {
+        at: position.at,
+        id: position.id,
       });
     }
-    return builder.getMany();
+    const rows = await builder.getMany();
+    return pageOf('audit', rows, query.limit, (event) => ({ at: event.at, id: event.id }));
+  }
+
+  /** Null when `before` names an event no longer stored (purged): nothing older is known. */
+  private async positionOf(query: ListAuditQuery): Promise<KeysetPosition | null | undefined> {
+    if (query.after !== undefined) {
+      return cursorPosition('audit', query.after);
+    }
+    if (query.before === undefined) {
+      return undefined;
+    }
+    return this.events.findOneBy({ id: query.before });
   }
 
   /** Events older than AUDIT_RETENTION_DAYS. */

@@ -31,6 +31,7 @@ import { MfaChallenge } from '../mfa/entities/mfa-challenge.entity';
 import { RecoveryCode } from '../mfa/entities/recovery-code.entity';
 import { TotpFactor } from '../mfa/entities/totp-factor.entity';
 import { MailOutboxAndAccountTokens1732234600000 } from './migrations/1732234600000-mail-outbox-and-account-tokens';
+import { AdminListIndexes1732234900000 } from './migrations/1732234900000-admin-list-indexes';
 
 export const entities = [
   User,
@@ -63,6 +64,7 @@ export const migrations = [
   SecondFactor1732234700000,
   SessionAmr1732234710000,
   MailOutboxAndAccountTokens1732234600000,
+  AdminListIndexes1732234900000,
 ];
 
 const DEFAULT_TIMEOUT_MS = 5000;

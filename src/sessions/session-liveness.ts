@@ -1,4 +1,3 @@
-import { FindOptionsWhere, IsNull, MoreThan } from 'typeorm';
 import type { User } from '../users/entities/user.entity';
 import type { Session } from './entities/session.entity';
 
@@ -6,10 +5,6 @@ export function isSessionLive(session: Session, nowMs = Date.now()): boolean {
   // new Date(): TypeORM's SQLite driver leaves the stored string when `Date` is not the global
   // it captured (a test's fake clock), and the comparison must hold either way.
   return session.revokedAt === null && new Date(session.expiresAt).getTime() > nowMs;
-}
-
-export function liveSessionWhere(now: Date): FindOptionsWhere<Session> {
-  return { revokedAt: IsNull(), expiresAt: MoreThan(now) };
 }
 
 export const LIVE_SESSION_SQL = '"revokedAt" IS NULL AND "expiresAt" > :now';

@@ -2,7 +2,8 @@ import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { EntityManager, IsNull, MoreThan, Not, Repository } from 'typeorm';
+import { EntityManager, IsNull, Not, Repository } from 'typeorm';
+import { cursorPosition, pageOf } from '../common/keyset-cursor';
 import { authConfig } from '../config/auth.config';
 import { RequestContext } from '../common/request-context';
 import { deleteInBatches } from '../database/batched-delete';
@@ -19,7 +20,16 @@ import {
   refreshTokenRow,
   unlessDeletedMeanwhile,
 } from './refresh-tokens';
-import { liveSessionWhere } from './session-liveness';
+import { ListSessionsQuery } from './dto/list-sessions.query';
+import { LIVE_SESSION_SQL } from './session-liveness';
+
+export interface SessionPage {
+  items: Session[];
+  next: string | null;
+}
+
+/** Who ended a session: its owner, or an administrator through /users/{id}/sessions. */
+export type EndedBy = 'owner' | 'admin';
 
 export interface SessionStart {
   user: User;
@@ -88,17 +98,36 @@ export class SessionsService {
     return { session, refreshToken: token, access: plannedAccess(now) };
   }
 
-  listForUser(user: User): Promise<Session[]> {
+  /** Live sessions, newest login first, a page at a time (keyset on createdAt, id). */
+  async listForUser(user: User, query: ListSessionsQuery): Promise<SessionPage> {
     const now = new Date();
-    return this.sessions.find({
-      where: {
-        ...liveSessionWhere(now),
-        userId: user.id,
-        tokenVersion: user.tokenVersion,
-        lastUsedAt: MoreThan(new Date(now.getTime() - this.config.refreshIdleTtl * 1000)),
-      },
-      order: { lastUsedAt: 'DESC', id: 'ASC' },
-    });
+    const builder = this.sessions
+      .createQueryBuilder('session')
+      .where('session.userId = :userId', { userId: user.id })
+      .andWhere(`${LIVE_SESSION_SQL} AND "tokenVersion" = :version AND "lastUsedAt" > :idle`, {
+        now,
+        version: user.tokenVersion,
+        idle: new Date(now.getTime() - this.config.refreshIdleTtl * 1000),
+      })
+      .orderBy('session.createdAt', 'DESC')
+      .addOrderBy('session.id', 'DESC')
+      .limit(query.limit + 1);
+    if (query.after !== undefined) {
+      const { at, id } = cursorPosition('sessions', query.after);
+      builder.andWhere('("session"."createdAt", "session"."id") < (:at, :id)', { at, id });
+    }
+    const rows = await builder.getMany();
+    return pageOf('sessions', rows, query.limit, (row) => ({ at: row.createdAt, id: row.id }));
+  }
+
+  /** For an administrator: 404 for an unknown user rather than an empty list. */
+  async listForExistingUser(userId: string, query: ListSessionsQuery): Promise<SessionPage> {
+    // UsersModule imports this module (a disable ends the sessions): the row is read here.
+    const user = await this.sessions.manager.findOneBy(User, { id: userId });
+    if (!user) {
+      throw new NotFoundException('No user has that id');
+    }
+    return this.listForUser(user, query);
   }
 
   findById(sessionId: string): Promise<Session | null> {
@@ -113,7 +142,12 @@ export class SessionsService {
     );
   }
 
-  async endForUser(userId: string, sessionId: string, initiator: Initiator): Promise<void> {
+  async endForUser(
+    userId: string,
+    sessionId: string,
+    initiator: Initiator,
+    endedBy: EndedBy = 'owner',
+  ): Promise<void> {
     await this.transactions.run(async (manager) => {
       const result = await manager.update(
         Session,
@@ -121,16 +155,28 @@ export class SessionsService {
         { revokedAt: new Date() },
       );
       if (!result.affected) {
-        throw new NotFoundException('No active session of yours has that id');
+        throw new NotFoundException(
+          endedBy === 'owner'
+            ? 'No active session of yours has that id'
+            : 'No active session of that user has that id',
+        );
       }
-      await this.publishEnded(userId, initiator, { tokenType: 'session', sessionId }, manager);
+      const detail = { tokenType: 'session', sessionId, endedBy };
+      await this.publishEnded(userId, initiator, detail, manager);
     });
   }
 
-  async endAllForUser(userId: string, initiator: Initiator): Promise<void> {
+  async endAllForUser(
+    userId: string,
+    initiator: Initiator,
+    endedBy: EndedBy = 'owner',
+  ): Promise<void> {
     await this.transactions.run(async (manager) => {
+      if (endedBy === 'admin' && !(await manager.existsBy(User, { id: userId }))) {
+        throw new NotFoundException('No user has that id');
+      }
       await this.revokeAllForUser(userId, manager);
-      await this.publishEnded(userId, initiator, { tokenType: 'all_sessions' }, manager);
+      await this.publishEnded(userId, initiator, { tokenType: 'all_sessions', endedBy }, manager);
     });
   }
 
@@ -189,10 +235,13 @@ export class SessionsService {
 
   private publishEnded(
     userId: string,
-    { context }: Initiator,
-    detail: { tokenType: string; sessionId?: string },
+    { context, actorId }: Initiator,
+    detail: { tokenType: string; sessionId?: string; endedBy: EndedBy },
     manager: EntityManager,
   ): Promise<void> {
-    return this.events.publish({ type: 'token_revoked', userId, context, detail }, manager);
+    return this.events.publish(
+      { type: 'token_revoked', userId, context, detail: { ...detail, actorId: actorId ?? null } },
+      manager,
+    );
   }
 }

@@ -35,6 +35,12 @@ export function conflict(field: 'email' | 'username'): ConflictException {
   );
 }
 
-export function likePattern(text: string): string {
-  return `%${text.toLowerCase().replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+/** A unique index's refusal as the 409 that names the field. */
+export async function writeOrConflict(write: () => Promise<unknown>): Promise<void> {
+  try {
+    await write();
+  } catch (error) {
+    const field = uniqueViolation(error);
+    throw field ? conflict(field) : error;
+  }
 }

@@ -25,6 +25,7 @@ import { CreateUserDto } from './dto/create-user.dto';
 import { ListUsersQuery } from './dto/list-users.query';
 import { UpdateUserDto } from './dto/update-user.dto';
 import { toUserResponse, UserListResponse, UserResponse } from './dto/user.response';
+import { UserSearch } from './user-search.service';
 import { UsersService } from './users.service';
 import { Initiator } from '../events/security-event';
 
@@ -34,15 +35,18 @@ const UserId = () => Param('id', new ParseUUIDPipe());
 @AdminOnly()
 @Controller('users')
 export class UsersController {
-  constructor(private readonly users: UsersService) {}
+  constructor(
+    private readonly users: UsersService,
+    private readonly search: UserSearch,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'List users, oldest first' })
   @ApiOkResponse({ type: UserListResponse })
-  @ApiProblemResponse(400, 'A limit, offset or q out of bounds')
+  @ApiProblemResponse(400, 'A limit, offset or q out of bounds, or a cursor this list did not give')
   async list(@Query() query: ListUsersQuery): Promise<UserListResponse> {
-    const { items, total } = await this.users.list(query);
-    return { items: items.map(toUserResponse), total };
+    const page = await this.search.list(query);
+    return { ...page, items: page.items.map(toUserResponse) };
   }
 
   @Post()

@@ -10,6 +10,7 @@ import { EmailChanges } from './email-changes';
 import { User } from './entities/user.entity';
 import { MeController } from './me.controller';
 import { RegistrationController } from './registration.controller';
+import { UserSearch } from './user-search.service';
 import { UsersController } from './users.controller';
 import { UsersService } from './users.service';
 
@@ -22,7 +23,7 @@ import { UsersService } from './users.service';
     PersonalAccessTokensModule,
   ],
   controllers: [RegistrationController, MeController, UsersController],
-  providers: [UsersService, CredentialsService, BootstrapAdminService, EmailChanges],
+  providers: [UsersService, UserSearch, CredentialsService, BootstrapAdminService, EmailChanges],
   exports: [UsersService, CredentialsService],
 })
 export class UsersModule {}

@@ -16,7 +16,6 @@ import { PreparedStatements } from '../platform/prepared-statements';
 import { SessionsService } from '../sessions/sessions.service';
 import { RequestBudgets } from '../throttling/request-budgets.service';
 import { CreateUserDto } from './dto/create-user.dto';
-import { ListUsersQuery } from './dto/list-users.query';
 import { RegisterUserDto } from './dto/register-user.dto';
 import { UpdateProfileDto } from './dto/update-profile.dto';
 import { UpdateUserDto } from './dto/update-user.dto';
@@ -25,11 +24,10 @@ import { User } from './entities/user.entity';
 import { HOLDS_ADMIN_ROLE, unlessLastAdministrator } from './last-administrator';
 import {
   conflict,
-  likePattern,
   NEXT_TOKEN_VERSION,
   PasswordResetStep,
   touched,
-  uniqueViolation,
+  writeOrConflict,
 } from './user-writes';
 import { normalizeUsername } from './username';
 
@@ -122,23 +120,6 @@ export class UsersService {
       .getOne();
   }
 
-  async list(query: ListUsersQuery): Promise<{ items: User[]; total: number }> {
-    const builder = this.users
-      .createQueryBuilder('user')
-      .orderBy('user.createdAt', 'ASC')
-      .addOrderBy('user.id', 'ASC')
-      .take(query.limit)
-      .skip(query.offset);
-    if (query.q) {
-      builder.where(
-        "(user.normalizedUsername LIKE :q ESCAPE '\\' OR LOWER(user.email) LIKE :q ESCAPE '\\' OR LOWER(user.fullName) LIKE :q ESCAPE '\\')",
-        { q: likePattern(query.q) },
-      );
-    }
-    const [items, total] = await builder.getManyAndCount();
-    return { items, total };
-  }
-
   /** PATCH /users/me, on an hourly budget: its 409 says whether an email is registered. */
   async updateOwnProfile(
     id: string,
@@ -172,7 +153,7 @@ export class UsersService {
     const { context } = initiator;
     await this.transactions.run(async (manager) => {
       if (Object.keys(changes).length > 0) {
-        await this.writeOrConflict(() =>
+        await writeOrConflict(() =>
           mayRemoveAdministrator
             ? unlessLastAdministrator(manager, id, (guarded) =>
                 guarded.createQueryBuilder().update(User).set(values).where('id = :id', { id }),
@@ -291,7 +272,7 @@ export class UsersService {
       createdAt: now,
       updatedAt: now,
     };
-    await this.writeOrConflict(() =>
+    await writeOrConflict(() =>
       this.transactions.run(async (manager) => {
         await manager.insert(User, row);
         const user = await manager.findOneByOrFail(User, { id });
@@ -316,15 +297,6 @@ export class UsersService {
     // A JSON null is no email, as an absent one is; TypeORM refuses to match on null.
     if (typeof email === 'string' && (await this.users.existsBy({ email }))) {
       throw conflict('email');
-    }
-  }
-
-  private async writeOrConflict(write: () => Promise<unknown>): Promise<void> {
-    try {
-      await write();
-    } catch (error) {
-      const field = uniqueViolation(error);
-      throw field ? conflict(field) : error;
     }
   }
 }

@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import { CursorField } from '../../common/keyset-cursor';
 import { SECURITY_EVENT_TYPES } from '../../events/security-event';
 
 export class ListAuditQuery {
@@ -24,9 +25,12 @@ export class ListAuditQuery {
 
   @ApiPropertyOptional({
     format: 'uuid',
-    description: 'Cursor: the id of the last event already seen',
+    description: 'The id of the last event already seen (older clients; `after` needs no lookup)',
   })
   @IsOptional()
   @IsUUID()
   before?: string;
+
+  @CursorField('audit')
+  after?: string;
 }

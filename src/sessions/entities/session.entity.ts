@@ -2,11 +2,11 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /** One login: a refresh-token family. Revoking it ends every refresh and access token of it. */
 @Entity({ name: 'sessions' })
+@Index(['userId', 'createdAt', 'id'])
 export class Session {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id: string;
 
-  @Index()
   @Column({ type: 'varchar', length: 36 })
   userId: string;
 

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { User } from '../entities/user.entity';
+import { LIST_WINDOW } from './list-users.query';
 
 export class UserResponse {
   @ApiProperty({ format: 'uuid' })
@@ -39,9 +40,21 @@ export class UserListResponse {
 
   @ApiProperty({
     type: 'integer',
-    description: 'Number of users matching the query, ignoring limit and offset',
+    description: `Users matching the query, ignoring paging; counted up to ${LIST_WINDOW} unless total=exact`,
   })
   total: number;
+
+  @ApiProperty({
+    description: `False when more than ${LIST_WINDOW} match and total says ${LIST_WINDOW}`,
+  })
+  totalExact: boolean;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Cursor of the next page (pass as `after`); null on the last page',
+  })
+  next: string | null;
 }
 
 /** The only way a user leaves the service: an explicit allow-list, never the entity itself. */

@@ -1,6 +1,8 @@
-import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 
+// Administrators list users oldest first, a page at a time (keyset: user-search.service.ts).
 @Entity({ name: 'users' })
+@Index(['createdAt', 'id'])
 export class User {
   /** Stored as text, so both databases compare it the same way. */
   @PrimaryColumn({ type: 'varchar', length: 36 })
