@@ -104,7 +104,7 @@ describe(`three instances on ${database}, limits and notices through ${store}`, 
       .expect(201);
     const { kid } = rotated.body as { kid: string };
     const signingKid = (t: TestApp) => t.app.get(SigningKeysService).currentSigningKey().kid;
-    await until(async () => [b, c].every((t) => signingKid(t) === kid));
+    await until(() => Promise.resolve([b, c].every((t) => signingKid(t) === kid)));
     expect(Date.now() - rotatedAt).toBeLessThanOrEqual(KEY_RELOAD_SECONDS * 1000 + 500);
   });
 

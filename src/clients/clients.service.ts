@@ -180,7 +180,7 @@ export class ClientsService {
     const current = matchesSecretHash(secret, client?.secretHash);
     const previous = matchesSecretHash(secret, client?.previousSecretHash);
     const previousAlive =
-      client?.previousSecretExpiresAt != null && client.previousSecretExpiresAt > new Date();
+      !!client?.previousSecretExpiresAt && client.previousSecretExpiresAt > new Date();
     return client && (current || (previous && previousAlive)) ? client : null;
   }
 

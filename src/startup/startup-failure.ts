@@ -7,7 +7,7 @@ interface SystemError {
 }
 
 const systemError = (error: unknown): SystemError =>
-  typeof error === 'object' && error !== null ? (error as SystemError) : {};
+  typeof error === 'object' && error !== null ? error : {};
 
 // PostgreSQL SQLSTATEs that another attempt cannot change: no such database, refused credentials.
 const PERMANENT_POSTGRES_STATES = new Set(['3D000', '28000', '28P01']);
