@@ -16,6 +16,7 @@ import {
   openDataSource,
   prepareSqliteFile,
 } from './database/data-source-options';
+import { isPermanentDatabaseError } from './startup/startup-failure';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { KeysModule } from './keys/keys.module';
@@ -41,7 +42,12 @@ import { UsersModule } from './users/users.module';
       inject: [databaseConfig.KEY],
       useFactory: (database: ConfigType<typeof databaseConfig>) => {
         prepareSqliteFile(database);
-        return dataSourceOptions(database);
+        return {
+          ...dataSourceOptions(database),
+          // A database that is down may come up; one that does not exist or refuses us will not.
+          toRetry: (error: unknown) => !isPermanentDatabaseError(error),
+          verboseRetryLog: true,
+        };
       },
       dataSourceFactory: (options?: DataSourceOptions) => {
         if (!options) {

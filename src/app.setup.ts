@@ -11,6 +11,7 @@ import { securityHeaders, securityHeadersFor } from './platform/security-headers
 import { OperationsConfig, operationsConfig } from './config/operations.config';
 import { trustProxySetting } from './config/throttling.config';
 import { accessLog } from './logging/access-log';
+import { OperatorLogger } from './logging/operator-logger';
 import { ROOT_LOGGER } from './logging/logging.module';
 import { REQUEST_ID_HEADER, requestIdFor } from './logging/request-id';
 import { setupSwagger } from './swagger';
@@ -74,7 +75,7 @@ export function createFastifyAdapter(): FastifyAdapter {
 
 /** Shared with the e2e tests. */
 export function configureApp(app: NestFastifyApplication): NestFastifyApplication {
-  app.useLogger(app.get(Logger));
+  app.useLogger(new OperatorLogger(app.get(Logger)));
   const fastify = app.getHttpAdapter().getInstance();
   const { requestTimeoutMs, corsOrigins } = app.get<OperationsConfig>(operationsConfig.KEY);
   fastify.addHook('onRequest', (request, reply, done) => {

@@ -1,41 +1,15 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { BuiltApp, passwordLogin, startBuiltApp, stopBuiltApp } from './utils/built-app';
+import { join } from 'node:path';
+import {
+  BuiltApp,
+  MAIN,
+  passwordLogin,
+  runBuiltApp,
+  startBuiltApp,
+  stopBuiltApp,
+} from './utils/built-app';
 import { createTestDatabase, TestDatabase } from './utils/test-database';
-
-const MAIN = resolve(__dirname, '../dist/src/main.js');
-
-interface Exit {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runBuiltApp(
-  env: Record<string, string>,
-  startedUnderNice = 0,
-): { child: ChildProcess; exited: Promise<Exit> } {
-  // nice(1) execs node in its own process, so child.pid stays the app's.
-  const [command, args] =
-    startedUnderNice === 0
-      ? [process.execPath, [MAIN]]
-      : ['nice', ['-n', String(startedUnderNice), process.execPath, MAIN]];
-  const child = spawn(command, args, {
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<Exit>((done) =>
-    child.on('exit', (code) => done({ code, stdout, stderr })),
-  );
-  return { child, exited };
-}
 
 async function waitForHttp(url: string, deadlineMs: number): Promise<Response> {
   const deadline = Date.now() + deadlineMs;
@@ -116,32 +90,6 @@ describe('the built app at start-up', () => {
     afterAll(async () => {
       rmSync(folder, { recursive: true, force: true });
       await database.drop();
-    });
-
-    it('logs a failed start as JSON lines, the last one naming the cause, and exits 1', async () => {
-      const taken = createServer();
-      await new Promise<void>((listening) => taken.listen(0, '127.0.0.1', listening));
-      try {
-        const { exited } = runBuiltApp({
-          DATABASE_URL: 'sqlite::memory:',
-          HOST: '127.0.0.1',
-          PORT: String((taken.address() as AddressInfo).port),
-          LOG_LEVEL: 'info',
-        });
-        const { code, stdout, stderr } = await exited;
-        expect(code).toBe(1);
-        expect(stderr).toBe('');
-        const lines = stdout
-          .trim()
-          .split('\n')
-          .map(
-            (line) => JSON.parse(line) as { level: number; msg: string; err?: { code?: string } },
-          );
-        expect(lines[0]).toMatchObject({ context: 'NestFactory' });
-        expect(lines[lines.length - 1]).toMatchObject({ level: 60, err: { code: 'EADDRINUSE' } });
-      } finally {
-        taken.close();
-      }
     });
 
     it('serves the API and Swagger UI, then exits 0 on SIGTERM', async () => {

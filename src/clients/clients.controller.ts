@@ -1,5 +1,5 @@
 import { AdminOnly } from '../auth/decorators/admin-only.decorator';
-import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import {
   ApiCreatedResponse,
   ApiNoContentResponse,
@@ -11,8 +11,15 @@ import { Initiated } from '../auth/decorators/initiated.decorator';
 import { ApiProblemResponse } from '../common/api-problem-response.decorator';
 import { Initiator } from '../events/security-event';
 import { ClientsService } from './clients.service';
-import { ClientResponse, CreatedClientResponse, toClientResponse } from './dto/client.response';
+import {
+  ClientResponse,
+  CreatedClientResponse,
+  RotatedSecretResponse,
+  toClientResponse,
+} from './dto/client.response';
 import { CreateClientDto } from './dto/create-client.dto';
+import { ListClientsQuery } from './dto/list-clients.query';
+import { UpdateClientDto } from './dto/update-client.dto';
 
 @ApiTags('clients (admin)')
 @AdminOnly()
@@ -33,10 +40,45 @@ export class ClientsController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'List clients (no secrets)' })
+  @ApiOperation({
+    summary: 'List clients (no secrets), by clientId; the next page starts after the last one',
+  })
   @ApiOkResponse({ type: [ClientResponse] })
-  async list(): Promise<ClientResponse[]> {
-    return (await this.clients.list()).map(toClientResponse);
+  @ApiProblemResponse(400, 'Invalid limit or cursor')
+  async list(@Query() query: ListClientsQuery): Promise<ClientResponse[]> {
+    return (await this.clients.list(query)).map(toClientResponse);
+  }
+
+  @Patch(':clientId')
+  @ApiOperation({ summary: "Change a client's name, scopes or grants" })
+  @ApiOkResponse({ type: ClientResponse })
+  @ApiProblemResponse(400, 'Invalid name, scopes or grants, or nothing to change')
+  @ApiProblemResponse(404, 'No such client')
+  async update(
+    @Param('clientId') clientId: string,
+    @Body() body: UpdateClientDto,
+    @Initiated() initiator: Initiator,
+  ): Promise<ClientResponse> {
+    return toClientResponse(await this.clients.update(clientId, body, initiator));
+  }
+
+  @Post(':clientId/secret')
+  @ApiOperation({
+    summary: 'Rotate the secret: the new one is shown once, the old one works for the overlap',
+  })
+  @ApiCreatedResponse({ type: RotatedSecretResponse })
+  @ApiProblemResponse(404, 'No such client')
+  @ApiProblemResponse(409, 'A public client has no secret')
+  async rotateSecret(
+    @Param('clientId') clientId: string,
+    @Initiated() initiator: Initiator,
+  ): Promise<RotatedSecretResponse> {
+    const rotated = await this.clients.rotateSecret(clientId, initiator);
+    return {
+      clientId,
+      clientSecret: rotated.clientSecret,
+      previousSecretExpiresAt: rotated.previousSecretExpiresAt?.toISOString() ?? null,
+    };
   }
 
   @Delete(':clientId')

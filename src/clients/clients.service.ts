@@ -1,19 +1,35 @@
-import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
+import {
+  BadRequestException,
+  ConflictException,
+  Inject,
+  Injectable,
+  NotFoundException,
+} from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { Repository } from 'typeorm';
+import { randomBytes } from 'node:crypto';
+import { EntityManager, MoreThan, Repository } from 'typeorm';
+import { authConfig } from '../config/auth.config';
 import { Transactions } from '../database/transactions';
 import { Initiator } from '../events/security-event';
 import { SecurityEvents } from '../events/security-events.service';
 import { SessionsService } from '../sessions/sessions.service';
+import { POSSIBLE_CLIENT_ID } from './client-id';
+import { clientSecretHash, matchesSecretHash, newClientSecret } from './client-secrets';
 import { CreateClientDto } from './dto/create-client.dto';
+import { ListClientsQuery } from './dto/list-clients.query';
+import { UpdateClientDto } from './dto/update-client.dto';
 import { Client } from './entities/client.entity';
 
-const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest();
+const noSuchClient = () => new NotFoundException('No client has that id');
 
-// Any other id names no client and is not sent to the database: PostgreSQL refuses a NUL in a
-// parameter (a 500).
-const POSSIBLE_CLIENT_ID = /^[A-Za-z0-9_-]{1,64}$/;
+function refuseClientCredentialsWithoutSecret(isPublic: boolean, grants: string[]): void {
+  if (isPublic && grants.includes('client_credentials')) {
+    throw new BadRequestException(
+      'A public client has no secret, so it cannot use the client_credentials grant',
+    );
+  }
+}
 
 @Injectable()
 export class ClientsService {
@@ -22,6 +38,7 @@ export class ClientsService {
     private readonly sessions: SessionsService,
     private readonly events: SecurityEvents,
     private readonly transactions: Transactions,
+    @Inject(authConfig.KEY) private readonly auth: ConfigType<typeof authConfig>,
   ) {}
 
   async create(
@@ -31,72 +48,122 @@ export class ClientsService {
     const isPublic = input.public === true;
     const grants =
       input.grants ?? (isPublic ? ['password', 'refresh_token'] : ['client_credentials']);
-    if (isPublic && grants.includes('client_credentials')) {
-      throw new BadRequestException(
-        'A public client has no secret, so it cannot use the client_credentials grant',
-      );
-    }
+    refuseClientCredentialsWithoutSecret(isPublic, grants);
     const clientId = `pc_${randomBytes(12).toString('base64url')}`;
-    const clientSecret = isPublic ? undefined : randomBytes(32).toString('base64url');
+    const clientSecret = isPublic ? undefined : newClientSecret();
     const client = await this.transactions.run(async (manager) => {
       await manager.insert(Client, {
         clientId,
         name: input.name,
-        secretHash: clientSecret === undefined ? '' : sha256(clientSecret).toString('hex'),
+        secretHash: clientSecret === undefined ? '' : clientSecretHash(clientSecret),
         scopes: input.scopes,
         grants,
         public: isPublic,
         createdAt: new Date(),
       });
       const created = await manager.findOneByOrFail(Client, { clientId });
-      await this.events.publish(
-        {
-          type: 'client_created',
-          clientId,
-          context: initiator.context,
-          detail: { actorId: initiator.actorId ?? null, name: created.name, public: isPublic },
-        },
-        manager,
-      );
+      await this.announce(manager, 'client_created', clientId, initiator, {
+        name: created.name,
+        public: isPublic,
+      });
       return created;
     });
     return { client, clientSecret };
   }
 
-  list(): Promise<Client[]> {
-    return this.clients.find({ order: { createdAt: 'ASC', clientId: 'ASC' } });
+  /** Keyset pages in clientId order: a client added or removed meanwhile never shifts a page. */
+  list({ limit, after }: ListClientsQuery): Promise<Client[]> {
+    return this.clients.find({
+      where: after === undefined ? {} : { clientId: MoreThan(after) },
+      order: { clientId: 'ASC' },
+      take: limit,
+    });
   }
 
   findById(clientId: string): Promise<Client | null> {
     return this.clients.findOneBy({ clientId });
   }
 
+  /** Scopes and grants apply to tokens issued from now on; tokens already out keep theirs. */
+  async update(clientId: string, input: UpdateClientDto, initiator: Initiator): Promise<Client> {
+    const changes = Object.fromEntries(
+      Object.entries({ name: input.name, scopes: input.scopes, grants: input.grants }).filter(
+        ([, value]) => value !== undefined,
+      ),
+    ) as Partial<Pick<Client, 'name' | 'scopes' | 'grants'>>;
+    if (Object.keys(changes).length === 0) {
+      throw new BadRequestException('Nothing to change: send name, scopes or grants');
+    }
+    if (!POSSIBLE_CLIENT_ID.test(clientId)) {
+      throw noSuchClient();
+    }
+    return this.transactions.run(async (manager) => {
+      const client = await manager.findOneBy(Client, { clientId });
+      if (!client) {
+        throw noSuchClient();
+      }
+      refuseClientCredentialsWithoutSecret(client.public, changes.grants ?? client.grants);
+      await manager.update(Client, { clientId }, changes);
+      await this.announce(manager, 'client_updated', clientId, initiator, {
+        changed: Object.keys(changes).sort().join(','),
+      });
+      return manager.findOneByOrFail(Client, { clientId });
+    });
+  }
+
+  /** A new secret, shown once; the old one keeps working for CLIENT_SECRET_OVERLAP, then dies. */
+  async rotateSecret(
+    clientId: string,
+    initiator: Initiator,
+  ): Promise<{ clientSecret: string; previousSecretExpiresAt: Date | null }> {
+    if (!POSSIBLE_CLIENT_ID.test(clientId)) {
+      throw noSuchClient();
+    }
+    const clientSecret = newClientSecret();
+    const overlapMs = this.auth.clientSecretOverlapMs;
+    const previousSecretExpiresAt = overlapMs > 0 ? new Date(Date.now() + overlapMs) : null;
+    await this.transactions.run(async (manager) => {
+      // One statement: two rotations at once each keep the secret the other replaced, never lose one.
+      const { affected } = await manager
+        .createQueryBuilder()
+        .update(Client)
+        .set({
+          previousSecretHash: () => (overlapMs > 0 ? '"secretHash"' : 'NULL'),
+          previousSecretExpiresAt,
+          secretHash: clientSecretHash(clientSecret),
+        })
+        .where('"clientId" = :clientId AND "public" = :public', { clientId, public: false })
+        .execute();
+      if (!affected) {
+        const client = await manager.findOneBy(Client, { clientId });
+        throw client ? new ConflictException('A public client has no secret') : noSuchClient();
+      }
+      await this.announce(manager, 'client_secret_rotated', clientId, initiator, {
+        previousSecretExpiresAt: previousSecretExpiresAt?.toISOString() ?? null,
+      });
+    });
+    return { clientSecret, previousSecretExpiresAt };
+  }
+
   /** Its tokens stop working, and so do the sessions started through it. */
   async remove(clientId: string, initiator: Initiator): Promise<void> {
     if (!POSSIBLE_CLIENT_ID.test(clientId)) {
-      throw new NotFoundException('No client has that id');
+      throw noSuchClient();
     }
     await this.transactions.run(async (manager) => {
       const { affected } = await manager.delete(Client, { clientId });
       if (!affected) {
-        throw new NotFoundException('No client has that id');
+        throw noSuchClient();
       }
       await this.sessions.revokeAllForClient(clientId, manager);
-      await this.events.publish(
-        {
-          type: 'client_deleted',
-          clientId,
-          context: initiator.context,
-          detail: { actorId: initiator.actorId ?? null },
-        },
-        manager,
-      );
+      await this.announce(manager, 'client_deleted', clientId, initiator, {});
     });
   }
 
   /**
-   * The client these credentials prove, or null: a confidential client's secret compared in
-   * constant time (for an unknown client too), or a public client's id with no secret at all.
+   * The client these credentials prove, or null: a confidential client's secret (or, during the
+   * overlap after a rotation, the one it replaced) compared in constant time, for an unknown client
+   * too; or a public client's id with no secret at all.
    */
   async authenticate(clientId: string, secret: string): Promise<Client | null> {
     if (!POSSIBLE_CLIENT_ID.test(clientId)) {
@@ -104,14 +171,34 @@ export class ClientsService {
     }
     const client = await this.clients
       .createQueryBuilder('client')
-      .addSelect('client.secretHash')
+      .addSelect(['client.secretHash', 'client.previousSecretHash'])
       .where('client.clientId = :clientId', { clientId })
       .getOne();
     if (client?.public) {
       return secret === '' ? client : null;
     }
-    const presented = sha256(secret);
-    const stored = client ? Buffer.from(client.secretHash, 'hex') : Buffer.alloc(presented.length);
-    return client && timingSafeEqual(presented, stored) ? client : null;
+    const current = matchesSecretHash(secret, client?.secretHash);
+    const previous = matchesSecretHash(secret, client?.previousSecretHash);
+    const previousAlive =
+      !!client?.previousSecretExpiresAt && client.previousSecretExpiresAt > new Date();
+    return client && (current || (previous && previousAlive)) ? client : null;
+  }
+
+  private announce(
+    manager: EntityManager,
+    type: 'client_created' | 'client_updated' | 'client_secret_rotated' | 'client_deleted',
+    clientId: string,
+    initiator: Initiator,
+    detail: Record<string, string | boolean | null>,
+  ): Promise<void> {
+    return this.events.publish(
+      {
+        type,
+        clientId,
+        context: initiator.context,
+        detail: { actorId: initiator.actorId ?? null, ...detail },
+      },
+      manager,
+    );
   }
 }

@@ -13,6 +13,7 @@ export const authConfig = registerAs('auth', () => {
     refreshTokenTtl: env.REFRESH_TOKEN_TTL,
     refreshIdleTtl: env.REFRESH_IDLE_TTL,
     refreshReuseGrace: env.REFRESH_REUSE_GRACE,
+    clientSecretOverlapMs: env.CLIENT_SECRET_OVERLAP * 1000,
     registrationEnabled: env.REGISTRATION_ENABLED,
     bootstrapAdmin:
       env.BOOTSTRAP_ADMIN_USERNAME !== undefined && env.BOOTSTRAP_ADMIN_PASSWORD !== undefined

@@ -190,6 +190,12 @@ export class Environment extends MailEnvironment {
   @IsInt({ message: 'must be a number of seconds from 0 to 300' })
   REFRESH_REUSE_GRACE = 0;
 
+  @Transform(toSeconds)
+  @Min(0)
+  @Max(30 * 86400)
+  @IsInt({ message: 'must be a duration from 0 to 30 days, such as 24h' })
+  CLIENT_SECRET_OVERLAP = 24 * 3600;
+
   @Transform(toInteger)
   @Min(1)
   @Max(3650)

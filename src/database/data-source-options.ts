@@ -20,6 +20,7 @@ import { Throttling1732233900000 } from './migrations/1732233900000-throttling';
 import { RevocationEpoch1732234000000 } from './migrations/1732234000000-revocation-epoch';
 import { SessionTokenVersion1732234100000 } from './migrations/1732234100000-session-token-version';
 import { PublicClients1732234200000 } from './migrations/1732234200000-public-clients';
+import { ClientSecretRotation1732235000000 } from './migrations/1732235000000-client-secret-rotation';
 import { ThrottleInFlight1732234300000 } from './migrations/1732234300000-throttle-in-flight';
 import { NextSigningKey1732234400000 } from './migrations/1732234400000-next-signing-key';
 import { ScheduledRuns1732234500000 } from './migrations/1732234500000-scheduled-runs';
@@ -65,6 +66,7 @@ export const migrations = [
   SessionAmr1732234710000,
   MailOutboxAndAccountTokens1732234600000,
   AdminListIndexes1732234900000,
+  ClientSecretRotation1732235000000,
 ];
 
 const DEFAULT_TIMEOUT_MS = 5000;

@@ -15,6 +15,8 @@ export const SECURITY_EVENT_TYPES = [
   'user_deleted',
   'client_created',
   'client_deleted',
+  'client_updated',
+  'client_secret_rotated',
   'key_rotated',
   'pat_created',
   'pat_revoked',

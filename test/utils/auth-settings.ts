@@ -13,6 +13,7 @@ export function authSettings(overrides: Partial<AuthConfig> = {}): AuthConfig {
     refreshTokenTtl: 30 * 86400,
     refreshIdleTtl: 7 * 86400,
     refreshReuseGrace: 0,
+    clientSecretOverlapMs: 24 * 3600 * 1000,
     registrationEnabled: true,
     bootstrapAdmin: undefined,
     ...overrides,

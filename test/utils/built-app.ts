@@ -5,6 +5,36 @@ import { ADMIN, Credentials } from './test-app';
 
 export const MAIN = resolve(__dirname, '../../dist/src/main.js');
 
+export interface Exit {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Spawns the built app as it is, for tests of how it starts or fails to. */
+export function runBuiltApp(
+  env: Record<string, string>,
+  startedUnderNice = 0,
+): { child: ChildProcess; exited: Promise<Exit> } {
+  // nice(1) execs node in its own process, so child.pid stays the app's.
+  const [command, args] =
+    startedUnderNice === 0
+      ? [process.execPath, [MAIN]]
+      : ['nice', ['-n', String(startedUnderNice), process.execPath, MAIN]];
+  const child = spawn(command, args, {
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<Exit>((done) =>
+    child.on('exit', (code) => done({ code, stdout, stderr })),
+  );
+  return { child, exited };
+}
+
 export interface BuiltApp {
   child: ChildProcess;
   url: string;

@@ -28,6 +28,30 @@ export class ClientResponse {
 
   @ApiProperty({ format: 'date-time' })
   createdAt: string;
+
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'Until when the secret replaced by the last rotation still works',
+  })
+  previousSecretExpiresAt: string | null;
+}
+
+export class RotatedSecretResponse {
+  @ApiProperty()
+  clientId: string;
+
+  @ApiProperty({ description: 'Shown once: only its hash is stored' })
+  clientSecret: string;
+
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'The old secret works until then (CLIENT_SECRET_OVERLAP); null: no overlap',
+  })
+  previousSecretExpiresAt: string | null;
 }
 
 export class CreatedClientResponse extends ClientResponse {
@@ -46,5 +70,9 @@ export function toClientResponse(client: Client): ClientResponse {
     public: client.public,
     tokenEndpointAuthMethod: client.public ? 'none' : 'client_secret_basic',
     createdAt: client.createdAt.toISOString(),
+    previousSecretExpiresAt:
+      client.previousSecretExpiresAt && client.previousSecretExpiresAt > new Date()
+        ? client.previousSecretExpiresAt.toISOString()
+        : null,
   };
 }

@@ -12,6 +12,13 @@ export class Client {
   @Column({ type: 'varchar', length: 64, select: false })
   secretHash: string;
 
+  /** The secret a rotation replaced, accepted until previousSecretExpiresAt (CLIENT_SECRET_OVERLAP). */
+  @Column({ type: 'varchar', length: 64, nullable: true, select: false })
+  previousSecretHash: string | null;
+
+  @Column({ type: Date, nullable: true })
+  previousSecretExpiresAt: Date | null;
+
   @Column({ type: 'simple-json' })
   scopes: string[];
 
