@@ -2,13 +2,13 @@ import './platform/runtime-tuning';
 import { Logger, LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Logger as PinoNestLogger, PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { configureApp, createFastifyAdapter } from './app.setup';
 import { lowerWorkerThreadPriority } from './platform/worker-thread-priority';
 import { appConfig } from './config/app.config';
 import { OperationsConfig, operationsConfig } from './config/operations.config';
 import { InvalidConfigurationError, validateEnvironment } from './config/environment';
+import { nestLoggerOver } from './logging/nest-logger';
 import { createRootLogger } from './logging/root-logger';
 
 function exitOnBadConfiguration(error: unknown): never {
@@ -21,8 +21,7 @@ function exitOnBadConfiguration(error: unknown): never {
 
 // JSON from Nest's first line, so that a start-up retrying a silent database says so at once.
 function startupLogger(): LoggerService {
-  const root = createRootLogger(operationsConfig().logLevel);
-  return new PinoNestLogger(new PinoLogger({ pinoHttp: { logger: root } }), {});
+  return nestLoggerOver(createRootLogger(operationsConfig().logLevel));
 }
 
 async function bootstrap(logger: LoggerService): Promise<void> {
