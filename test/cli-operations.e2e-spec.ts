@@ -6,6 +6,9 @@ import { SmtpListener } from './utils/smtp-listener';
 import { bearer, login, registerUser, startTestApp, TestApp } from './utils/test-app';
 import { createTestDatabase } from './utils/test-database';
 
+// Each command is a process that boots the service's modules: seconds each on a busy machine.
+jest.setTimeout(120_000);
+
 const CLI_AGENT = /^portcullis-cli \(.+@.+\)$/;
 
 describe('the portcullis CLI: database, clients, keys, mail and maintenance', () => {

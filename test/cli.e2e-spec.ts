@@ -17,6 +17,9 @@ interface UserJson {
   disabled: boolean;
 }
 
+// Each command is a process that boots the service's modules: seconds each on a busy machine.
+jest.setTimeout(120_000);
+
 const CLI_AGENT = /^portcullis-cli \(.+@.+\)$/;
 
 describe('the portcullis CLI: users and their tokens', () => {
