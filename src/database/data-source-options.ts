@@ -121,6 +121,12 @@ const MIGRATIONS_LOCK = 'portcullis.migrations';
  * created the same tables, and all but one failed and retried. SQLite takes one writer at a time.
  */
 export async function openDataSource(options: DataSourceOptions): Promise<DataSource> {
+  if (options.type !== 'postgres') {
+    // The same connection throughout: a `:memory:` database lives only as long as it.
+    const dataSource = await new DataSource({ ...options, migrationsRun: false }).initialize();
+    await dataSource.runMigrations();
+    return dataSource;
+  }
   await migrate(options);
   return new DataSource({ ...options, migrationsRun: false }).initialize();
 }
