@@ -2,7 +2,6 @@ import './platform/runtime-tuning';
 import { Logger, LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Logger as PinoNestLogger, PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { configureApp, createFastifyAdapter } from './app.setup';
 import { lowerWorkerThreadPriority } from './platform/worker-thread-priority';
@@ -11,6 +10,7 @@ import { OperationsConfig, operationsConfig } from './config/operations.config';
 import { databaseConfigOf } from './config/database.config';
 import { Environment, InvalidConfigurationError, validateEnvironment } from './config/environment';
 import { OperatorLogger } from './logging/operator-logger';
+import { nestLoggerOver } from './logging/nest-logger';
 import { createRootLogger } from './logging/root-logger';
 import { describeDatabase, startupFailureLine } from './startup/startup-failure';
 import { unreachableRedisWarning, unusableIssuerWarning } from './startup/startup-notices';
@@ -36,8 +36,7 @@ function exitOnFailedStart(error: unknown): never {
 
 // JSON from Nest's first line, so that a start-up retrying a silent database says so at once.
 function startupLogger(): LoggerService {
-  const root = createRootLogger(operationsConfig().logLevel);
-  return new OperatorLogger(new PinoNestLogger(new PinoLogger({ pinoHttp: { logger: root } }), {}));
+  return new OperatorLogger(nestLoggerOver(createRootLogger(operationsConfig().logLevel)));
 }
 
 async function bootstrap(logger: LoggerService, env: Environment): Promise<void> {

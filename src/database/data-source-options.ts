@@ -1,6 +1,6 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DataSource, DataSourceOptions } from 'typeorm';
+import { DataSource, DataSourceOptions, MigrationExecutor } from 'typeorm';
 import { DatabaseConfig } from '../config/database.config';
 import { sqliteDriver } from './sqlite-write-gate';
 import { SigningKey } from '../keys/entities/signing-key.entity';
@@ -126,31 +126,69 @@ const MIGRATIONS_LOCK = 'portcullis.migrations';
  */
 export async function openDataSource(options: DataSourceOptions): Promise<DataSource> {
   if (options.type !== 'postgres') {
+    // The same connection throughout: a `:memory:` database lives only as long as it.
     const dataSource = await new DataSource({ ...options, migrationsRun: false }).initialize();
     await dataSource.runMigrations();
     return dataSource;
   }
-  await migrateExclusively({
-    ...options,
-    extra: { ...(options.extra as object), query_timeout: 0, statement_timeout: 0 },
-  });
+  await migrate(options);
   return new DataSource({ ...options, migrationsRun: false }).initialize();
 }
 
-/** Without the statement timeouts: a migration may take longer than a request ever should. */
-async function migrateExclusively(options: DataSourceOptions): Promise<void> {
-  const dataSource = await new DataSource({ ...options, migrationsRun: false }).initialize();
-  // A session lock, on a connection of its own, held while the migrations use others.
-  const lock = dataSource.createQueryRunner();
-  try {
-    await lock.query('SELECT pg_advisory_lock(hashtext($1))', [MIGRATIONS_LOCK]);
+/** Runs the pending migrations; the names of those it ran. */
+export async function migrate(options: DataSourceOptions): Promise<string[]> {
+  if (options.type !== 'postgres') {
+    return withDataSource(options, async (dataSource) => names(await dataSource.runMigrations()));
+  }
+  // Without the statement timeouts: a migration may take longer than a request ever should.
+  const unbounded = {
+    ...options,
+    extra: { ...(options.extra as object), query_timeout: 0, statement_timeout: 0 },
+  };
+  return withDataSource(unbounded, async (dataSource) => {
+    // A session lock, on a connection of its own, held while the migrations use others.
+    const lock = dataSource.createQueryRunner();
     try {
-      await dataSource.runMigrations();
+      await lock.query('SELECT pg_advisory_lock(hashtext($1))', [MIGRATIONS_LOCK]);
+      try {
+        return names(await dataSource.runMigrations());
+      } finally {
+        await lock.query('SELECT pg_advisory_unlock(hashtext($1))', [MIGRATIONS_LOCK]);
+      }
     } finally {
-      await lock.query('SELECT pg_advisory_unlock(hashtext($1))', [MIGRATIONS_LOCK]);
+      await lock.release();
     }
+  });
+}
+
+export interface MigrationState {
+  name: string;
+  applied: boolean;
+}
+
+/** Every migration this build knows, oldest first, and whether the database has it. */
+export function migrationStatus(options: DataSourceOptions): Promise<MigrationState[]> {
+  return withDataSource(options, async (dataSource) => {
+    const executor = new MigrationExecutor(dataSource);
+    const applied = new Set(names(await executor.getExecutedMigrations()));
+    // TypeORM orders migrations by the timestamp ending each class name, as here.
+    return dataSource.migrations
+      .map((migration) => migration.name ?? migration.constructor.name)
+      .sort((a, b) => Number(a.slice(-13)) - Number(b.slice(-13)))
+      .map((name) => ({ name, applied: applied.has(name) }));
+  });
+}
+
+const names = (migrations: { name: string }[]): string[] => migrations.map(({ name }) => name);
+
+async function withDataSource<T>(
+  options: DataSourceOptions,
+  work: (dataSource: DataSource) => Promise<T>,
+): Promise<T> {
+  const dataSource = await new DataSource({ ...options, migrationsRun: false }).initialize();
+  try {
+    return await work(dataSource);
   } finally {
-    await lock.release();
     await dataSource.destroy();
   }
 }

@@ -40,6 +40,26 @@ type KeyRow = Pick<SigningKey, 'kid' | 'generation' | 'createdAt' | 'activatesAt
 const hasStarted = <T extends TimedKey>(key: T): key is T & { signsFrom: number } =>
   key.signsFrom !== undefined;
 
+/** What an operator sees of one key (no key material). */
+export interface KeySummary {
+  kid: string;
+  generation: number;
+  state: 'signing' | 'next' | 'retired';
+  publishedAt: string;
+  signsFrom: string | null;
+  retiresAt: string | null;
+}
+
+const isoOrNull = (time: number | undefined): string | null =>
+  time === undefined ? null : new Date(time).toISOString();
+
+function stateOf(key: TimedKey, signing: TimedKey | undefined, now: number): KeySummary['state'] {
+  if (key === signing) {
+    return 'signing';
+  }
+  return key.signsFrom === undefined || key.signsFrom > now ? 'next' : 'retired';
+}
+
 /** One algorithm's keys as read at one moment. */
 export class KeyRing {
   static readonly EMPTY = new KeyRing([], new Set(), 0, 0);
@@ -150,6 +170,21 @@ export class KeyRing {
     return [...(signing ? [signing] : []), ...this.held.filter((key) => key !== signing)]
       .filter((key) => this.isPublished(key, now))
       .map((key) => key.jwk);
+  }
+
+  /** The published keys, newest first. */
+  summaries(now: number): KeySummary[] {
+    const signing = this.signing(now);
+    return this.held
+      .filter((key) => this.isPublished(key, now))
+      .map((key) => ({
+        kid: key.kid,
+        generation: key.generation,
+        state: stateOf(key, signing, now),
+        publishedAt: new Date(key.publishedAt).toISOString(),
+        signsFrom: isoOrNull(key.signsFrom),
+        retiresAt: isoOrNull(key.retiresAt),
+      }));
   }
 
   nextKeyAge(now: number, cap: number): number {

@@ -11,7 +11,7 @@ import { ACCESS_TOKEN_TYPE, RejectedTokenError } from '../tokens/access-token-cl
 import { CLOCK_SKEW_SECONDS } from '../tokens/clock-skew';
 import { SigningKey } from './entities/signing-key.entity';
 import { ActiveSigningKey, newSigningKey, NewSigningKey, sharedSecretKey } from './key-material';
-import { insertAbove, KeyRing, NextKey, PublicJwk } from './key-ring';
+import { insertAbove, KeyRing, KeySummary, NextKey, PublicJwk } from './key-ring';
 import { PrivateKeySealing } from './private-key-sealing';
 
 /** An unknown `kid` reloads the keys at most this often: forged kids must not hammer the database. */
@@ -126,6 +126,15 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     }
     const now = Date.now();
     return { keys: this.ring.jwks(now), maxAge: this.ring.nextKeyAge(now, maxAge) };
+  }
+
+  /** As the JWKS publishes them, read afresh; none with HS256 (the key is JWT_SECRET). */
+  async summaries(): Promise<KeySummary[]> {
+    if (this.secretKey) {
+      return [];
+    }
+    await this.refresh();
+    return this.ring.summaries(Date.now());
   }
 
   nextKey(): NextKey | undefined {

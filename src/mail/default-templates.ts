@@ -7,6 +7,7 @@ export const TEMPLATE_VALUES = {
   'mfa-enabled': ['product', 'username'],
   'mfa-disabled': ['product', 'username'],
   'mfa-reset-by-admin': ['product', 'username'],
+  'mail-test': ['product'],
 } as const;
 
 export type TemplateName = keyof typeof TEMPLATE_VALUES;
@@ -77,4 +78,9 @@ export const DEFAULT_TEMPLATES: Record<TemplateName, MailTemplate> = {
     'second factor removed by an administrator',
     'An administrator just removed the second factor of your account.',
   ),
+  'mail-test': {
+    subject: '{{product}}: test message',
+    text: 'This message tests the mail delivery of {{product}}. Nothing needs doing.\n',
+    html: '<p>This message tests the mail delivery of {{product}}. Nothing needs doing.</p>\n',
+  },
 };

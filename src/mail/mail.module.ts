@@ -5,6 +5,7 @@ import { mailConfig } from '../config/mail.config';
 import { MetricsModule } from '../metrics/metrics.module';
 import { OutboxMessage } from './entities/outbox-message.entity';
 import { MailMetrics } from './mail-metrics';
+import { MailTest } from './mail-test';
 import { MailSender } from './mail-sender.service';
 import { createMailTransport, MailTransport } from './mail-transport';
 import { Outbox } from './outbox.service';
@@ -16,6 +17,7 @@ import { Outbox } from './outbox.service';
   providers: [
     Outbox,
     MailSender,
+    MailTest,
     MailMetrics,
     {
       provide: MailTransport,
@@ -23,6 +25,6 @@ import { Outbox } from './outbox.service';
       useFactory: (config: ConfigType<typeof mailConfig>) => createMailTransport(config.url),
     },
   ],
-  exports: [Outbox],
+  exports: [Outbox, MailTest],
 })
 export class MailModule {}

@@ -23,6 +23,8 @@ export interface MailRequest {
   userId?: string;
 }
 
+export type MailDelivery = Pick<OutboxMessage, 'status' | 'attempts' | 'lastError'>;
+
 /** What the sealed payload holds. */
 export interface SealedMail {
   to: string;
@@ -65,9 +67,9 @@ export class Outbox {
   }
 
   /** Nothing is stored while mail is not configured: there is no one to send it. */
-  async enqueue(manager: EntityManager, request: MailRequest): Promise<void> {
+  async enqueue(manager: EntityManager, request: MailRequest): Promise<string | undefined> {
     if (!this.configured) {
-      return;
+      return undefined;
     }
     const id = randomUUID();
     const now = Date.now();
@@ -90,6 +92,15 @@ export class Outbox {
       finishedAt: null,
     });
     this.listener();
+    return id;
+  }
+
+  /** Where one message stands: pending (with the last failure, if any), sent or failed. */
+  async deliveryOf(id: string): Promise<MailDelivery | undefined> {
+    const message = await this.messages.findOneBy({ id });
+    return message
+      ? { status: message.status, attempts: message.attempts, lastError: message.lastError }
+      : undefined;
   }
 
   /** Called after each enqueue (MailSender delivers soon after, once the transaction is in). */

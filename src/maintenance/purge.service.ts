@@ -29,6 +29,13 @@ export type PurgeReport = Record<
   number
 >;
 
+export type PurgeProgress = (step: {
+  name: keyof PurgeReport;
+  deleted: number;
+  done: number;
+  total: number;
+}) => void;
+
 /**
  * Every expiring row goes on a schedule that each instance keeps and one instance runs
  * (ScheduledRuns), in batches (deleteInBatches) that never hold a hot table long.
@@ -74,17 +81,24 @@ export class PurgeService implements OnApplicationBootstrap {
     }
   }
 
-  async purge(now = Date.now()): Promise<PurgeReport> {
-    return {
-      sessions: await this.sessions.purge(now, SESSION_GRACE_MS),
-      denylist: await this.denylist.purgeExpired(now),
-      throttleCounters: await this.throttle.purgeExpired(now),
-      audit: await this.audit.purgeExpired(now),
-      personalAccessTokens: await this.personalAccessTokens.purge(now),
-      mfaChallenges: await this.mfaChallenges.purgeExpired(now),
-      pendingTotp: await this.totpFactors.purgePending(now),
-      accountTokens: await this.accountTokens.purgeExpired(now),
-      mail: await this.outbox.purgeFinished(now),
-    };
+  /** `progress` hears of each table as it is done (the CLI's progress bar). */
+  async purge(now = Date.now(), progress?: PurgeProgress): Promise<PurgeReport> {
+    const steps: [keyof PurgeReport, () => Promise<number>][] = [
+      ['sessions', () => this.sessions.purge(now, SESSION_GRACE_MS)],
+      ['denylist', () => this.denylist.purgeExpired(now)],
+      ['throttleCounters', () => this.throttle.purgeExpired(now)],
+      ['audit', () => this.audit.purgeExpired(now)],
+      ['personalAccessTokens', () => this.personalAccessTokens.purge(now)],
+      ['mfaChallenges', () => this.mfaChallenges.purgeExpired(now)],
+      ['pendingTotp', () => this.totpFactors.purgePending(now)],
+      ['accountTokens', () => this.accountTokens.purgeExpired(now)],
+      ['mail', () => this.outbox.purgeFinished(now)],
+    ];
+    const report = {} as PurgeReport;
+    for (const [index, [name, purge]] of steps.entries()) {
+      report[name] = await purge();
+      progress?.({ name, deleted: report[name], done: index + 1, total: steps.length });
+    }
+    return report;
   }
 }

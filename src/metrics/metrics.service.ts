@@ -78,7 +78,12 @@ export class Metrics implements OnModuleInit {
   }
 
   onModuleInit(): void {
-    const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
+    // Null in an application context without HTTP (the operator CLI): no requests to measure.
+    const adapter = this.adapterHost.httpAdapter as HttpAdapterHost['httpAdapter'] | null;
+    if (!adapter) {
+      return;
+    }
+    const fastify = adapter.getInstance<FastifyInstance>();
     fastify.addHook('onResponse', (request, reply, done) => {
       // The route pattern (`/users/:id`), never the raw URL: ids would explode the label set.
       const route = request.routeOptions.url ?? 'unmatched';

@@ -46,6 +46,41 @@ function option(name: string, fallback: number): number {
   return value;
 }
 
+export interface CalibrationProgress {
+  measured: Measurement;
+  /** Steps done so far, out of `total` (the steps a slow step makes pointless count as done). */
+  done: number;
+  total: number;
+}
+
+/** Measures each step of memory, then of passes at that memory, until one exceeds the target. */
+export async function measureArgon2(
+  targetMs: number,
+  runs: number,
+  progress: (step: CalibrationProgress) => void,
+): Promise<Measurement[]> {
+  const total = MEMORY_STEPS_KIB.length * TIME_STEPS.length;
+  const measurements: Measurement[] = [];
+  for (const [memoryIndex, memoryCost] of MEMORY_STEPS_KIB.entries()) {
+    for (const [timeIndex, timeCost] of TIME_STEPS.entries()) {
+      const parameters = { memoryCost, timeCost, parallelism: ARGON2_FLOOR.parallelism };
+      const measured = { ...parameters, medianMs: await medianMs(parameters, runs) };
+      measurements.push(measured);
+      // More passes at this memory only get slower; the next memory step may still fit.
+      const slow = measured.medianMs > targetMs;
+      const done = memoryIndex * TIME_STEPS.length + (slow ? TIME_STEPS.length : timeIndex + 1);
+      progress({ measured, done, total });
+      if (slow) {
+        break;
+      }
+    }
+  }
+  return measurements;
+}
+
+export const formatMeasurement = (measured: Measurement): string =>
+  `${String(measured.memoryCost).padStart(10)}  ${measured.timeCost}  ${measured.medianMs.toFixed(1).padStart(9)}`;
+
 async function main(): Promise<void> {
   const targetMs = option('target-ms', 250);
   const runs = Math.round(option('runs', 5));
@@ -54,21 +89,9 @@ async function main(): Promise<void> {
     `argon2id, p=1, median of ${runs} hashes on this machine (${availableParallelism()} CPUs)`,
   );
   console.log('memory KiB  t  median ms');
-  const measurements: Measurement[] = [];
-  for (const memoryCost of MEMORY_STEPS_KIB) {
-    for (const timeCost of TIME_STEPS) {
-      const parameters = { memoryCost, timeCost, parallelism: ARGON2_FLOOR.parallelism };
-      const measured = { ...parameters, medianMs: await medianMs(parameters, runs) };
-      measurements.push(measured);
-      console.log(
-        `${String(memoryCost).padStart(10)}  ${timeCost}  ${measured.medianMs.toFixed(1).padStart(9)}`,
-      );
-      // More passes at this memory only get slower; the next memory step may still fit.
-      if (measured.medianMs > targetMs) {
-        break;
-      }
-    }
-  }
+  const measurements = await measureArgon2(targetMs, runs, ({ measured }) =>
+    console.log(formatMeasurement(measured)),
+  );
   const best = suggest(measurements, targetMs);
   if (best) {
     console.log(`\nSuggested for a ${targetMs} ms target (about ${best.medianMs.toFixed(0)} ms):`);

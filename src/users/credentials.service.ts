@@ -1,7 +1,7 @@
-import { HttpStatus, Injectable, UnauthorizedException } from '@nestjs/common';
+import { ConflictException, HttpStatus, Injectable, UnauthorizedException } from '@nestjs/common';
 import { OAuthException } from '../common/oauth.exception';
 import { RequestContext } from '../common/request-context';
-import { SecurityEvent, SecurityEventDetail } from '../events/security-event';
+import { Initiator, SecurityEvent, SecurityEventDetail } from '../events/security-event';
 import { SecurityEvents } from '../events/security-events.service';
 import { PasswordHasher } from '../passwords/password-hasher.service';
 import { PasswordPolicy } from '../passwords/password-policy.service';
@@ -101,6 +101,27 @@ export class CredentialsService {
         throw wrongCurrentPassword();
       }
     });
+  }
+
+  /**
+   * An administrator sets the password (the operator CLI): the policy applies, every session and
+   * access token ends, and the user gets the "password changed" notice, as after their own change.
+   */
+  async setByAdministrator(user: User, newPassword: string, initiator: Initiator): Promise<void> {
+    this.policy.assertAcceptable(newPassword, user.username, 'password');
+    const passwordHash = await this.hasher.hash(newPassword);
+    const account = await this.users.findWithPasswordHash(user.id);
+    const changed =
+      account !== null &&
+      (await this.users.replacePassword(account, passwordHash, {
+        type: 'password_changed',
+        userId: user.id,
+        context: initiator.context,
+        detail: { outcome: 'success', by: 'admin', actorId: initiator.actorId ?? null },
+      }));
+    if (!changed) {
+      throw new ConflictException('The account changed meanwhile: try again');
+    }
   }
 
   // Unknown usernames cost an argon2 verification too (timing); weak hashes upgrade on a match.

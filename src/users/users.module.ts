@@ -4,6 +4,7 @@ import { PasswordsModule } from '../passwords/passwords.module';
 import { PersonalAccessTokensModule } from '../personal-access-tokens/personal-access-tokens.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { ThrottlingModule } from '../throttling/throttling.module';
+import { AccountRevocation } from './account-revocation.service';
 import { BootstrapAdminService } from './bootstrap-admin.service';
 import { CredentialsService } from './credentials.service';
 import { EmailChanges } from './email-changes';
@@ -23,7 +24,14 @@ import { UsersService } from './users.service';
     PersonalAccessTokensModule,
   ],
   controllers: [RegistrationController, MeController, UsersController],
-  providers: [UsersService, UserSearch, CredentialsService, BootstrapAdminService, EmailChanges],
-  exports: [UsersService, CredentialsService],
+  providers: [
+    UsersService,
+    UserSearch,
+    CredentialsService,
+    BootstrapAdminService,
+    EmailChanges,
+    AccountRevocation,
+  ],
+  exports: [UsersService, CredentialsService, AccountRevocation],
 })
 export class UsersModule {}

@@ -1,0 +1,32 @@
+import { Command } from 'nest-commander';
+import { CommandGroup } from './portcullis-command';
+import {
+  UsersCreateCommand,
+  UsersDeleteCommand,
+  UsersListCommand,
+  UsersSessionsCommand,
+  UsersShowCommand,
+} from './users-accounts.commands';
+import {
+  UsersDisableCommand,
+  UsersEnableCommand,
+  UsersResetMfaCommand,
+  UsersResetPasswordCommand,
+  UsersSetRolesCommand,
+} from './users-changes.commands';
+
+export const USERS_SUBCOMMANDS = [
+  UsersCreateCommand,
+  UsersListCommand,
+  UsersShowCommand,
+  UsersDisableCommand,
+  UsersEnableCommand,
+  UsersDeleteCommand,
+  UsersSetRolesCommand,
+  UsersResetPasswordCommand,
+  UsersResetMfaCommand,
+  UsersSessionsCommand,
+];
+
+@Command({ name: 'users', description: 'user accounts', subCommands: USERS_SUBCOMMANDS })
+export class UsersCommand extends CommandGroup {}
