@@ -30,3 +30,9 @@ export function isForeignKeyViolation(error: unknown): boolean {
       /FOREIGN KEY constraint failed/.test(driverError.message ?? ''))
   );
 }
+
+/** PostgreSQL chose this transaction to end a deadlock, or could not serialise it: try again. */
+export function isTransientConflict(error: unknown): boolean {
+  const code = driverErrorOf(error)?.code;
+  return code === '40P01' || code === '40001';
+}

@@ -1,7 +1,11 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { isTransientConflict } from './constraint-violations';
 import { sqliteDriver, writeGateFor } from './sqlite-write-gate';
+
+/** A deadlock between two transactions ends one of them; it then runs again, from the start. */
+const ATTEMPTS_AFTER_DEADLOCK = 3;
 
 /**
  * Writes that must commit together, or not at all: a change and the audit event that records it.
@@ -20,7 +24,7 @@ export class Transactions implements OnApplicationShutdown {
 
   run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     if (this.dataSource.options.type !== 'sqlite') {
-      return this.dataSource.transaction(work);
+      return this.onPostgres(work);
     }
     const gate = writeGateFor(String(this.dataSource.options.database));
     const turn = gate.exclusive(async () => this.onSqlite(await this.sqliteWriter(), work));
@@ -33,6 +37,20 @@ export class Transactions implements OnApplicationShutdown {
     const writer = await this.writer?.catch(() => undefined);
     if (writer?.isInitialized && writer !== this.dataSource) {
       await writer.destroy();
+    }
+  }
+
+  // Rows are locked in whatever order statements and cascades reach them: a refresh locks its
+  // token then its session, deleting a user the session then its tokens.
+  private async onPostgres<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.dataSource.transaction(work);
+      } catch (error) {
+        if (attempt >= ATTEMPTS_AFTER_DEADLOCK || !isTransientConflict(error)) {
+          throw error;
+        }
+      }
     }
   }
 
