@@ -52,21 +52,9 @@ async function bootstrap(logger: LoggerService, env: Environment): Promise<void>
     notices.warn(issuerWarning);
   }
   await app.listen(port, host);
-  notices.log(
-    `listening on http://${listenAddress(host, port)}; ` +
-      `${describeDatabase(databaseConfigOf(env.DATABASE_URL))}; Swagger UI at /docs`,
-  );
-  const redisWarning = env.REDIS_URL ? await unreachableRedisWarning(env.REDIS_URL) : undefined;
-  if (redisWarning) {
-    notices.warn(redisWarning);
-  }
   const { workerThreadNice, shutdownTimeoutMs } = app.get<OperationsConfig>(operationsConfig.KEY);
-  const { lowered, nice } = await lowerWorkerThreadPriority(workerThreadNice);
-  if (lowered > 0) {
-    notices.debug(`${lowered} worker threads lowered to nice ${nice}`);
-  }
-
-  // Nest's own shutdown hooks re-raise the signal, which exits non-zero; orchestrators expect 0.
+  // Before the service is announced, so a signal right after it closes cleanly. Nest's own
+  // shutdown hooks re-raise the signal, which exits non-zero; orchestrators expect 0.
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       // Requests stuck on a database that stopped answering must not keep the process alive.
@@ -76,6 +64,18 @@ async function bootstrap(logger: LoggerService, env: Environment): Promise<void>
       }, shutdownTimeoutMs).unref();
       void app.close().then(() => process.exit(0));
     });
+  }
+  notices.log(
+    `listening on http://${listenAddress(host, port)}; ` +
+      `${describeDatabase(databaseConfigOf(env.DATABASE_URL))}; Swagger UI at /docs`,
+  );
+  const redisWarning = env.REDIS_URL ? await unreachableRedisWarning(env.REDIS_URL) : undefined;
+  if (redisWarning) {
+    notices.warn(redisWarning);
+  }
+  const { lowered, nice } = await lowerWorkerThreadPriority(workerThreadNice);
+  if (lowered > 0) {
+    notices.debug(`${lowered} worker threads lowered to nice ${nice}`);
   }
 }
 
