@@ -87,6 +87,8 @@ describe("the administrators' lists", () => {
       expect([...seen].sort()).toEqual([...made].sort());
       expect(page.total).toBe(made.length);
       expect(page.totalExact).toBe(true);
+      const skipped = await users(`q=${tag}&limit=3&offset=2`);
+      expect(skipped.items.map((user) => user.id)).toEqual(seen.slice(2, 5));
     });
 
     it('refuses a tampered cursor, one from another list, and one beside an offset, with 400', async () => {

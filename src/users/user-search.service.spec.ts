@@ -83,6 +83,22 @@ describe.each(databases)('UserSearch plans on %s', (type) => {
     }
   });
 
+  it('pages a search with few matches by sorting them, never walking the creation order', async () => {
+    const text = await plan(database, search.pageQuery(query({ q: 'Ada', after: AFTER }), 3), [
+      'seqscan',
+      'sort',
+    ]);
+    expect(text).not.toContain('IDX_users_created_at_id');
+    if (type === 'postgres') {
+      expect(text).toContain('IDX_users_normalized_username_prefix');
+      expect(text).toContain('IDX_users_email_prefix');
+      expect(text).not.toContain('Seq Scan');
+    } else {
+      expect(text).toMatch(/MULTI-INDEX OR/);
+      expect(text).not.toMatch(/SCAN user\b/);
+    }
+  });
+
   it('finds a substring through pg_trgm on PostgreSQL; SQLite scans (the documented fallback)', async () => {
     const text = await plan(
       database,

@@ -34,7 +34,8 @@ export class UserSearch {
     if (query.after !== undefined && query.offset !== undefined) {
       throw new BadRequestException('Page with either after or offset, not both');
     }
-    const [rows, counted] = await Promise.all([this.pageQuery(query).getMany(), this.count(query)]);
+    const counted = await this.count(query);
+    const rows = await this.pageQuery(query, counted).getMany();
     const page = pageOf('users', rows, query.limit, (user) => ({
       at: user.createdAt,
       id: user.id,
@@ -43,19 +44,57 @@ export class UserSearch {
     return { ...page, total: totalExact ? counted : LIST_WINDOW, totalExact };
   }
 
-  /** The statement behind a page (its plan is checked in tests). */
-  pageQuery(query: ListUsersQuery): SelectQueryBuilder<User> {
-    const builder = this.searchQuery(query)
+  /**
+   * The statement behind a page (its plan is checked in tests). A search with few matches
+   * (`matching`, counted up to the window) gathers them through the search indexes and sorts
+   * them; walking the (createdAt, id) index instead, as a database picks for a short page, reads
+   * every older row that does not match first.
+   */
+  pageQuery(query: ListUsersQuery, matching = Infinity): SelectQueryBuilder<User> {
+    const fewMatches = query.q !== undefined && query.q !== '' && matching <= LIST_WINDOW;
+    return fewMatches ? this.sortedMatchesPage(query) : this.creationOrderPage(query);
+  }
+
+  private creationOrderPage(query: ListUsersQuery): SelectQueryBuilder<User> {
+    const builder = this.afterCursor(this.searchQuery(query), query)
       .orderBy('user.createdAt', 'ASC')
       .addOrderBy('user.id', 'ASC')
       .limit(query.limit + 1);
-    if (query.after !== undefined) {
-      const { at, id } = cursorPosition('users', query.after);
-      builder.andWhere('("user"."createdAt", "user"."id") > (:at, :id)', { at, id });
-    } else if (query.offset) {
-      builder.offset(query.offset);
+    return query.offset ? builder.offset(query.offset) : builder;
+  }
+
+  // Both steps are fenced (MATERIALIZED), so that the planner can neither walk the creation
+  // order for the matches nor join the whole table to them on a poor estimate.
+  private sortedMatchesPage(query: ListUsersQuery): SelectQueryBuilder<User> {
+    const matches = this.afterCursor(this.searchQuery(query), query)
+      .select('user.id', 'id')
+      .addSelect('user.createdAt', 'createdAt');
+    const page = this.users.manager
+      .createQueryBuilder()
+      .select(['"id"', '"createdAt"'])
+      .from('matches', 'matches')
+      .orderBy('"createdAt"', 'ASC')
+      .addOrderBy('"id"', 'ASC')
+      .limit(query.limit + 1)
+      .offset(query.offset ?? 0);
+    return this.users
+      .createQueryBuilder('user')
+      .addCommonTableExpression(matches, 'matches', { materialized: true })
+      .addCommonTableExpression(page, 'page', { materialized: true })
+      .innerJoin('page', 'page', '"page"."id" = "user"."id"')
+      .orderBy('"page"."createdAt"', 'ASC')
+      .addOrderBy('"page"."id"', 'ASC');
+  }
+
+  private afterCursor(
+    builder: SelectQueryBuilder<User>,
+    query: ListUsersQuery,
+  ): SelectQueryBuilder<User> {
+    if (query.after === undefined) {
+      return builder;
     }
-    return builder;
+    const { at, id } = cursorPosition('users', query.after);
+    return builder.andWhere('("user"."createdAt", "user"."id") > (:at, :id)', { at, id });
   }
 
   private async count(query: ListUsersQuery): Promise<number> {
@@ -84,23 +123,18 @@ export class UserSearch {
     if (query.search === 'substring') {
       return builder.where(this.substringCondition(), { contains: `%${escapeLike(text)}%` });
     }
-    return builder.where(this.prefixCondition(), {
-      starts: `${escapeLike(text)}%`,
-      low: text,
-      high: prefixEnd(text),
-    });
+    return builder.where(this.prefixCondition(), { low: text, high: prefixEnd(text) });
   }
 
-  // PostgreSQL turns LIKE 'x%' into a range over the text_pattern_ops indexes; SQLite's LIKE
-  // is case-insensitive and would need NOCASE indexes, so it gets the range itself.
+  // A range over the b-tree indexes: PostgreSQL's pattern operators (what its LIKE 'x%' becomes
+  // under text_pattern_ops, but which the pg_trgm indexes cannot serve, so its planner cannot
+  // take them instead); SQLite's plain comparisons, since its LIKE ignores case and would need
+  // NOCASE indexes.
   private prefixCondition(): string {
-    if (this.isPostgres()) {
-      return '("user"."normalizedUsername" LIKE :starts OR "user"."email" LIKE :starts)';
-    }
-    return (
-      '(("user"."normalizedUsername" >= :low AND "user"."normalizedUsername" < :high)' +
-      ' OR ("user"."email" >= :low AND "user"."email" < :high))'
-    );
+    const [atLeast, below] = this.isPostgres() ? ['~>=~', '~<~'] : ['>=', '<'];
+    const range = (column: string) =>
+      `("user"."${column}" ${atLeast} :low AND "user"."${column}" ${below} :high)`;
+    return `(${range('normalizedUsername')} OR ${range('email')})`;
   }
 
   // Backslash is PostgreSQL's default escape; naming it would hide the pattern from pg_trgm.
