@@ -1,5 +1,6 @@
 import { DataSource, In, IsNull, Not } from 'typeorm';
 import { AuditEvent } from '../src/audit/entities/audit-event.entity';
+import { Client } from '../src/clients/entities/client.entity';
 import { OutboxMessage, OutboxStatus } from '../src/mail/entities/outbox-message.entity';
 import { FINISHED_MAIL_RETENTION_MS } from '../src/mail/outbox.service';
 import { AccountToken } from '../src/recovery/entities/account-token.entity';
@@ -192,6 +193,40 @@ describe('the scheduled purge', () => {
     expect(report).toMatchObject({ mfaChallenges: 1, pendingTotp: 1 });
     expect((await challenges.find()).map((row) => row.tokenHash)).toEqual(['b'.repeat(64)]);
     expect((await factors.find()).map((row) => row.userId).sort()).toEqual([b.id, c.id].sort());
+  });
+
+  it("forgets a client's replaced secret once its overlap is over, and keeps one still in it", async () => {
+    const now = Date.now();
+    const clients = dataSource.getRepository(Client);
+    const client = (clientId: string, previousSecretExpiresAt: Date) => ({
+      clientId,
+      name: clientId,
+      secretHash: 'c'.repeat(64),
+      previousSecretHash: 'd'.repeat(64),
+      previousSecretExpiresAt,
+      scopes: [],
+      grants: ['client_credentials'],
+      createdAt: new Date(now - DAY),
+    });
+    await clients.insert([
+      client('pc_purge_overlap_over', new Date(now - 1000)),
+      client('pc_purge_overlap_on', new Date(now + DAY)),
+    ]);
+
+    const report = await t.app.get(PurgeService).purge(now);
+
+    expect(report.clientSecrets).toBeGreaterThanOrEqual(1);
+    const rows = await clients
+      .createQueryBuilder('client')
+      .addSelect(['client.secretHash', 'client.previousSecretHash'])
+      .where('client.clientId LIKE :prefix', { prefix: 'pc_purge_%' })
+      .orderBy('client.clientId')
+      .getMany();
+    expect(rows.map((row) => [row.clientId, row.previousSecretHash, row.secretHash])).toEqual([
+      ['pc_purge_overlap_on', 'd'.repeat(64), 'c'.repeat(64)],
+      ['pc_purge_overlap_over', null, 'c'.repeat(64)],
+    ]);
+    expect(rows[1].previousSecretExpiresAt).toBeNull();
   });
 
   it('runs once per interval whichever instances ask, on any number of instances', async () => {

@@ -184,6 +184,17 @@ export class ClientsService {
     return client && (current || (previous && previousAlive)) ? client : null;
   }
 
+  /** Replaced secrets past their overlap: a hash that no longer proves anything is not kept. */
+  async purgeExpiredPreviousSecrets(now: number): Promise<number> {
+    const { affected } = await this.clients
+      .createQueryBuilder()
+      .update(Client)
+      .set({ previousSecretHash: null, previousSecretExpiresAt: null })
+      .where('"previousSecretExpiresAt" < :now', { now: new Date(now) })
+      .execute();
+    return affected ?? 0;
+  }
+
   private announce(
     manager: EntityManager,
     type: 'client_created' | 'client_updated' | 'client_secret_rotated' | 'client_deleted',

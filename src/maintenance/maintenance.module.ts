@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
+import { ClientsModule } from '../clients/clients.module';
 import { MfaModule } from '../mfa/mfa.module';
 import { PersonalAccessTokensModule } from '../personal-access-tokens/personal-access-tokens.module';
 import { RecoveryModule } from '../recovery/recovery.module';
@@ -13,6 +14,7 @@ import { ScheduledRuns } from './scheduled-runs';
 @Module({
   imports: [
     AuditModule,
+    ClientsModule,
     MfaModule,
     RecoveryModule,
     SessionsModule,

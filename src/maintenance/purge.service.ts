@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/comm
 import type { ConfigType } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { AuditService } from '../audit/audit.service';
+import { ClientsService } from '../clients/clients.service';
 import { MfaChallenges } from '../mfa/mfa-challenges.service';
 import { TotpFactors } from '../mfa/totp-factors.service';
 import { operationsConfig } from '../config/operations.config';
@@ -25,7 +26,8 @@ export type PurgeReport = Record<
   | 'mfaChallenges'
   | 'pendingTotp'
   | 'accountTokens'
-  | 'mail',
+  | 'mail'
+  | 'clientSecrets',
   number
 >;
 
@@ -56,6 +58,7 @@ export class PurgeService implements OnApplicationBootstrap {
     private readonly totpFactors: TotpFactors,
     private readonly accountTokens: AccountTokens,
     private readonly outbox: Outbox,
+    private readonly clients: ClientsService,
     @Inject(operationsConfig.KEY) private readonly config: ConfigType<typeof operationsConfig>,
   ) {}
 
@@ -93,6 +96,7 @@ export class PurgeService implements OnApplicationBootstrap {
       ['pendingTotp', () => this.totpFactors.purgePending(now)],
       ['accountTokens', () => this.accountTokens.purgeExpired(now)],
       ['mail', () => this.outbox.purgeFinished(now)],
+      ['clientSecrets', () => this.clients.purgeExpiredPreviousSecrets(now)],
     ];
     const report = {} as PurgeReport;
     for (const [index, [name, purge]] of steps.entries()) {
