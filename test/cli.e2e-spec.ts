@@ -188,6 +188,39 @@ describe('the portcullis CLI: users and their tokens', () => {
     expect(event.userAgent).toMatch(CLI_AGENT);
   });
 
+  it("ends one of a user's sessions by id, then all of them; personal access tokens stay", async () => {
+    const [user, other] = [await registerUser(t), await registerUser(t)];
+    const first = await login(t, user);
+    const second = await login(t, user);
+    const othersToken = await login(t, other);
+    const pat = await createPersonalAccessToken(t, second);
+    const sessionOf = (token: string) =>
+      (JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as { sid: string }).sid;
+
+    const end = (...args: string[]) => cli(['users', 'end-sessions', user.username, ...args]);
+    expect((await end('not-a-session')).code).toBe(2);
+    expect((await end(sessionOf(othersToken))).code).toBe(3);
+    await t.http.get('/users/me').set(bearer(othersToken)).expect(200);
+    const sid = sessionOf(first);
+    expect(jsonOf(await end(sid, '--json'))).toEqual({
+      id: user.id,
+      username: user.username,
+      ended: sid,
+    });
+    await t.http.get('/users/me').set(bearer(first)).expect(401);
+    await t.http.get('/users/me').set(bearer(second)).expect(200);
+    const [event] = await auditOf(t, 'token_revoked', user.id);
+    expect(event).toMatchObject({
+      detail: { tokenType: 'session', sessionId: sid, endedBy: 'admin' },
+    });
+    expect(event.userAgent).toMatch(CLI_AGENT);
+
+    expect((await end()).code).toBe(0);
+    expect(jsonOf(await cli(['users', 'sessions', user.id, '--json']))).toEqual([]);
+    await t.http.get('/users/me').set(bearer(second)).expect(401);
+    await t.http.get('/users/me').set(bearer(pat.token)).expect(200);
+  });
+
   it('deletes a user, then answers exit 3 for them', async () => {
     const user = await registerUser(t);
     expect(jsonOf(await cli(['users', 'delete', user.username, '--json']))).toMatchObject({

@@ -1,3 +1,4 @@
+import { isUUID } from 'class-validator';
 import { Option, SubCommand } from 'nest-commander';
 import { toSessionResponse } from '../../sessions/dto/session.response';
 import { Session } from '../../sessions/entities/session.entity';
@@ -11,6 +12,7 @@ import { cliInitiator } from '../cli-initiator';
 import { printLine, printRecord, printTable, report } from '../output';
 import { PortcullisApp } from '../portcullis-app';
 import { readSecret } from '../secret-input';
+import { UsageError } from '../exit-codes';
 import { findUser } from '../user-argument';
 import { validated } from '../validated';
 import { collect, JsonOption, PortcullisCommand } from './portcullis-command';
@@ -172,6 +174,34 @@ export class UsersSessionsCommand extends PortcullisCommand {
     });
     report(json, rows, () =>
       printTable(rows, ['id', 'createdAt', 'lastUsedAt', 'ip', 'userAgent']),
+    );
+  }
+}
+
+@SubCommand({
+  name: 'end-sessions',
+  arguments: '<user> [session]',
+  description: "end one of a user's sessions (an id from users sessions), or without one all",
+})
+export class UsersEndSessionsCommand extends PortcullisCommand {
+  constructor(private readonly app: PortcullisApp) {
+    super();
+  }
+
+  async run([name, sessionId]: string[], { json }: JsonOption): Promise<void> {
+    if (sessionId !== undefined && !isUUID(sessionId)) {
+      throw new UsageError(`${JSON.stringify(sessionId)} is not a session id`);
+    }
+    const { id, username } = await findUser(await this.app.get(UsersService), name);
+    const sessions = await this.app.get(SessionsService);
+    if (sessionId === undefined) {
+      await sessions.endAllForUser(id, cliInitiator(), 'admin');
+    } else {
+      await sessions.endForUser(id, sessionId, cliInitiator(), 'admin');
+    }
+    const ended = sessionId ?? 'all';
+    report(json, { id, username, ended }, () =>
+      printLine(`${username}: ${sessionId === undefined ? 'every session' : sessionId} ended`),
     );
   }
 }

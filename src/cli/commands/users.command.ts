@@ -3,6 +3,7 @@ import { CommandGroup } from './portcullis-command';
 import {
   UsersCreateCommand,
   UsersDeleteCommand,
+  UsersEndSessionsCommand,
   UsersListCommand,
   UsersSessionsCommand,
   UsersShowCommand,
@@ -26,6 +27,7 @@ export const USERS_SUBCOMMANDS = [
   UsersResetPasswordCommand,
   UsersResetMfaCommand,
   UsersSessionsCommand,
+  UsersEndSessionsCommand,
 ];
 
 @Command({ name: 'users', description: 'user accounts', subCommands: USERS_SUBCOMMANDS })
