@@ -99,6 +99,20 @@ describe.each(databases)('UserSearch plans on %s', (type) => {
     }
   });
 
+  it('pages a search with many matches down the creation order, never sorting them all', async () => {
+    const text = await plan(database, search.pageQuery(query({ q: 'a', after: AFTER })), [
+      'seqscan',
+      'sort',
+    ]);
+    if (type === 'postgres') {
+      expect(text).toContain('IDX_users_created_at_id');
+      expect(text).not.toMatch(/Seq Scan|Sort/);
+    } else {
+      expect(text).toContain('SEARCH user USING INDEX IDX_users_created_at_id');
+      expect(text).not.toContain('TEMP B-TREE');
+    }
+  });
+
   it('finds a substring through pg_trgm on PostgreSQL; SQLite scans (the documented fallback)', async () => {
     const text = await plan(
       database,

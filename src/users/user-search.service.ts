@@ -56,7 +56,7 @@ export class UserSearch {
   }
 
   private creationOrderPage(query: ListUsersQuery): SelectQueryBuilder<User> {
-    const builder = this.afterCursor(this.searchQuery(query), query)
+    const builder = this.afterCursor(this.searchQuery(query, 'creation order'), query)
       .orderBy('user.createdAt', 'ASC')
       .addOrderBy('user.id', 'ASC')
       .limit(query.limit + 1);
@@ -114,7 +114,10 @@ export class UserSearch {
   }
 
   /** The users that match q, unordered (its plan is checked in tests, too). */
-  searchQuery(query: ListUsersQuery): SelectQueryBuilder<User> {
+  searchQuery(
+    query: ListUsersQuery,
+    walking: 'creation order' | 'search indexes' = 'search indexes',
+  ): SelectQueryBuilder<User> {
     const builder = this.users.createQueryBuilder('user');
     if (!query.q) {
       return builder;
@@ -123,17 +126,20 @@ export class UserSearch {
     if (query.search === 'substring') {
       return builder.where(this.substringCondition(), { contains: `%${escapeLike(text)}%` });
     }
-    return builder.where(this.prefixCondition(), { low: text, high: prefixEnd(text) });
+    return builder.where(this.prefixCondition(walking), { low: text, high: prefixEnd(text) });
   }
 
   // A range over the b-tree indexes: PostgreSQL's pattern operators (what its LIKE 'x%' becomes
   // under text_pattern_ops, but which the pg_trgm indexes cannot serve, so its planner cannot
   // take them instead); SQLite's plain comparisons, since its LIKE ignores case and would need
-  // NOCASE indexes.
-  private prefixCondition(): string {
-    const [atLeast, below] = this.isPostgres() ? ['~>=~', '~<~'] : ['>=', '<'];
+  // NOCASE indexes. SQLite would gather a million matches through these indexes and sort them
+  // for one page; a unary plus keeps it on the creation order's index when that is the plan.
+  private prefixCondition(walking: 'creation order' | 'search indexes'): string {
+    const postgres = this.isPostgres();
+    const [atLeast, below] = postgres ? ['~>=~', '~<~'] : ['>=', '<'];
+    const unindexed = !postgres && walking === 'creation order' ? '+' : '';
     const range = (column: string) =>
-      `("user"."${column}" ${atLeast} :low AND "user"."${column}" ${below} :high)`;
+      `(${unindexed}"user"."${column}" ${atLeast} :low AND ${unindexed}"user"."${column}" ${below} :high)`;
     return `(${range('normalizedUsername')} OR ${range('email')})`;
   }
 

@@ -1,9 +1,18 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { ADMIN, Credentials } from './test-app';
 
 export const MAIN = resolve(__dirname, '../../dist/src/main.js');
+
+let outbox: string | undefined;
+
+/** Where spawned processes' mail goes unless a test names MAIL_URL: not the checkout's ./data. */
+export function temporaryMailUrl(): string {
+  outbox ??= mkdtempSync(join(tmpdir(), 'portcullis-outbox-'));
+  return `file:${outbox}`;
+}
 
 export interface Exit {
   code: number | null;
@@ -22,7 +31,7 @@ export function runBuiltApp(
       ? [process.execPath, [MAIN]]
       : ['nice', ['-n', String(startedUnderNice), process.execPath, MAIN]];
   const child = spawn(command, args, {
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', ...env },
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', MAIL_URL: temporaryMailUrl(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -57,6 +66,7 @@ export async function startBuiltApp(env: Record<string, string>): Promise<BuiltA
     env: {
       PATH: process.env.PATH ?? '',
       NODE_ENV: 'test',
+      MAIL_URL: temporaryMailUrl(),
       PORT: String(port),
       BOOTSTRAP_ADMIN_USERNAME: ADMIN.username,
       BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password,

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { temporaryMailUrl } from './built-app';
 import { ADMIN, bearer, HttpOf, login } from './test-app';
 
 export const CLI = resolve(__dirname, '../../dist/src/cli/main.js');
@@ -15,7 +16,7 @@ export type Cli = (args: string[], input?: string) => Promise<CliResult>;
 
 /**
  * The built CLI (`npx nest build` first) as an operator runs it, with `env` as its whole
- * environment; `input` is piped to stdin, which is closed either way (no prompt can wait).
+ * environment but for a temporary outbox; `input` is piped to stdin, which is closed either way (no prompt can wait).
  */
 export function cliWith(env: Record<string, string>): Cli {
   if (!existsSync(CLI)) {
@@ -24,7 +25,12 @@ export function cliWith(env: Record<string, string>): Cli {
   return (args, input) =>
     new Promise((done, fail) => {
       const child = spawn(process.execPath, [CLI, ...args], {
-        env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', ...env },
+        env: {
+          PATH: process.env.PATH ?? '',
+          NODE_ENV: 'test',
+          MAIL_URL: temporaryMailUrl(),
+          ...env,
+        },
         stdio: ['pipe', 'pipe', 'pipe'],
       });
       let stdout = '';
