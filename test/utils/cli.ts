@@ -16,7 +16,8 @@ export type Cli = (args: string[], input?: string) => Promise<CliResult>;
 
 /**
  * The built CLI (`npx nest build` first) as an operator runs it, with `env` as its whole
- * environment but for a temporary outbox; `input` is piped to stdin, which is closed either way (no prompt can wait).
+ * environment but for a temporary outbox; `input` is piped to stdin, which is closed either way
+ * (no prompt can wait).
  */
 export function cliWith(env: Record<string, string>): Cli {
   if (!existsSync(CLI)) {
