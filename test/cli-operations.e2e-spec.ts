@@ -117,7 +117,7 @@ describe('the portcullis CLI: database, clients, keys, mail and maintenance', ()
     expect(jsonOf<{ deleted: Record<string, number> }>(purged).deleted).toMatchObject({
       denylist: 1,
     });
-    expect(purged.stderr).toContain('purge: 9/9 mail: 0');
+    expect(purged.stderr).toContain('purge: 10/10 clientSecrets: 0');
     expect(await denylist.countBy({ jti: 'expired-for-the-cli' })).toBe(0);
     const table = await cli(['purge']);
     expect(table.stdout).toMatch(/^table\s+deleted\nsessions\s+\d+/);
