@@ -238,7 +238,10 @@ const ROWS = [
   ['prefix search p99 ms', (r) => r.prefix.p99, (s, l) => l < 50, '< 50 ms'],
   ['prefix search, newest 11 p99 ms', (r) => r.newestPrefix.p99, (s, l) => l < 50, '< 50 ms'],
   ['prefix search, every user p99 ms', (r) => r.widePrefix.p99, (s, l) => l < 50, '< 50 ms'],
-  ['substring search p99 ms', (r) => r.substring.p99, (s, l) => l < 50, '< 50 ms (PostgreSQL)'],
+  // SQLite has no trigram index: a substring search there is a documented scan.
+  DATABASE === 'sqlite'
+    ? ['substring search p99 ms', (r) => r.substring.p99, null, 'indexed on PostgreSQL only']
+    : ['substring search p99 ms', (r) => r.substring.p99, (s, l) => l < 50, '< 50 ms'],
   ['deep keyset page p99 ms', (r) => r.keyset.p99, (s, l) => l < 50, '< 50 ms'],
   ['offset=10000 page p99 ms', (r) => r.offset.p99, (s, l) => l < 50, '< 50 ms'],
   ["a user's audit p99 ms", (r) => r.audit.p99, (s, l) => l < 50, '< 50 ms'],
