@@ -192,6 +192,20 @@ describe('AccessTokensService', () => {
       await expect(verified(issued.accessToken)).resolves.toMatchObject({ exp: NOW_SECONDS + 300 });
     });
 
+    it('answers the whole lifetime when the signing ends in the next second', async () => {
+      const lastMillisecond = (NOW_SECONDS + 1) * 1000 - 1;
+      let readings = 0;
+      const clock = jest
+        .spyOn(Date, 'now')
+        .mockImplementation(() => lastMillisecond + (readings++ === 0 ? 0 : 2));
+      try {
+        const issued = await tokens.issueForUser(user(), 'profile');
+        expect(issued.expiresIn).toBe(900);
+      } finally {
+        clock.mockRestore();
+      }
+    });
+
     it('gives every token its own jti', async () => {
       const first = await tokens.issueForUser(user(), 'profile');
       const second = await tokens.issueForUser(user(), 'profile');

@@ -123,9 +123,12 @@ export class AccessTokensService {
   private async issue(
     subject: string,
     claims: IssuedClaims,
-    planned: PlannedIssue = { jti: randomUUID(), iat: Math.floor(Date.now() / 1000) },
+    planned?: PlannedIssue,
   ): Promise<IssuedAccessToken> {
-    const { iat, jti } = planned;
+    // One reading of the clock: a new token's expires_in is its whole lifetime even when the
+    // signing ends in the next second.
+    const now = Math.floor(Date.now() / 1000);
+    const { iat, jti } = planned ?? { jti: randomUUID(), iat: now };
     const expiresIn = this.auth.accessTokenTtl;
     const payload = {
       ...claims,
@@ -148,7 +151,7 @@ export class AccessTokensService {
     return {
       accessToken,
       // What is left of it: a grace replay's token was signed seconds ago.
-      expiresIn: iat + expiresIn - Math.floor(Date.now() / 1000),
+      expiresIn: iat + expiresIn - now,
       scope: claims.scope,
     };
   }
